@@ -1,0 +1,82 @@
+"""The deployable app: every service mounted at its prefix, plus health and metrics."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from saphan import __version__
+from saphan.config import Settings
+from saphan.core import admin
+from saphan.core.clock import Clock
+from saphan.core.errors import install_error_handlers
+from saphan.core.jsonresponse import ORJSONResponse, json_response
+from saphan.core.observability import AccessLogMiddleware, Metrics
+from saphan.core.runtime import Runtime
+from saphan.depa.admin_api import create_admin_app as depa_admin
+from saphan.depa.api import create_app as depa_app
+
+log = logging.getLogger("saphan.app")
+
+#: (prefix, human name) of every service, in DESIGN.md's order.
+SERVICES = [("/depa", "depa AI-Transformation")]
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
+    settings = settings or Settings()
+    rt = Runtime.from_settings(settings, clock=clock)
+    metrics = Metrics()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        rt.db.dispose()
+
+    app = FastAPI(
+        title="Saphan",
+        lifespan=lifespan,
+        version=__version__,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        default_response_class=ORJSONResponse,
+    )
+    app.state.runtime = rt
+    install_error_handlers(app, admin.render)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> Response:
+        try:
+            await run_in_threadpool(rt.db.ping)
+        except Exception:
+            log.exception("health check failed")
+            return json_response({"status": "error", "database": "unreachable"}, status=503)
+        return json_response({"status": "ok", "database": "ok", "version": __version__})
+
+    @app.get("/metrics", include_in_schema=False)
+    async def prometheus() -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    if settings.demo:
+
+        @app.post("/_saphan/reset", include_in_schema=False)
+        async def reset_demo() -> Response:
+            """Back to the demo data, for downstream CI (demo mode only)."""
+            from saphan import demo
+
+            await run_in_threadpool(demo.reset, rt)
+            return json_response({"status": "reset"})
+
+    app.mount("/depa", depa_app(rt))
+    if settings.admin_token is not None:
+        app.mount("/admin/depa", depa_admin(rt))
+
+    app.add_middleware(AccessLogMiddleware, metrics=metrics)
+
+    return app

@@ -1,0 +1,90 @@
+"""The ``saphan`` command."""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+import typer
+import uvicorn
+
+from saphan.config import Settings
+from saphan.core import migrate
+from saphan.core.observability import configure_logging
+from saphan.core.runtime import Runtime
+from saphan.depa.cli import app as depa_cli
+
+app = typer.Typer(help="Saphan: Thai integration APIs as one service.", no_args_is_help=True)
+db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
+demo_cli = typer.Typer(help="Demo data.", no_args_is_help=True)
+app.add_typer(db_cli, name="db")
+app.add_typer(demo_cli, name="demo")
+app.add_typer(depa_cli, name="depa")
+
+
+def settings_or_exit() -> Settings:
+    try:
+        return Settings()
+    except ValueError as exc:
+        typer.secho(str(exc), fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from exc
+
+
+@app.command()
+def serve(
+    demo: bool = typer.Option(False, "--demo", help="Seed demo data; fixed demo credentials."),
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    workers: int = typer.Option(1, min=1, help="Worker processes."),
+) -> None:
+    """Migrate the database, then serve every API."""
+    if demo:
+        os.environ["SAPHAN_DEMO"] = "true"
+        os.environ.setdefault("SAPHAN_ADMIN_TOKEN", "demo-" + secrets.token_urlsafe(18))
+    settings = settings_or_exit()
+    configure_logging(settings.log_level, json=settings.log_json)
+    migrate.upgrade(settings.database_url)
+    if settings.demo:
+        from saphan import demo as demo_data
+
+        rt = Runtime.from_settings(settings)
+        demo_data.seed(rt)
+        rt.db.dispose()
+        shown = "localhost" if host in ("0.0.0.0", "127.0.0.1") else host  # noqa: S104
+        token = settings.admin_token.get_secret_value() if settings.admin_token else None
+        demo_data.print_banner(f"http://{shown}:{port}", token)
+    uvicorn.run(
+        "saphan.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        log_level="warning",
+        proxy_headers=True,
+    )
+
+
+@db_cli.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head")) -> None:
+    """Apply migrations up to REVISION (default: the newest)."""
+    migrate.upgrade(settings_or_exit().database_url, revision)
+    typer.echo("database is up to date")
+
+
+@demo_cli.command("seed")
+def demo_seed() -> None:
+    """Load the demo data into SAPHAN_DATABASE_URL (idempotent)."""
+    os.environ["SAPHAN_DEMO"] = "true"
+    settings = settings_or_exit()
+    migrate.upgrade(settings.database_url)
+    from saphan import demo as demo_data
+
+    rt = Runtime.from_settings(settings)
+    added = demo_data.seed(rt)
+    rt.db.dispose()
+    typer.echo("demo data loaded" if added else "demo data present already; nothing added")
+
+
+def main() -> None:
+    app()

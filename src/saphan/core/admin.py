@@ -1,0 +1,85 @@
+"""The operator API's shared parts: bearer-token check and its envelope.
+
+Operator APIs live at ``/admin/<service>`` and exist only when ``SAPHAN_ADMIN_TOKEN`` is set.
+Their errors are ``{"error": {"code": ..., "message": ...}}``.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from saphan.core.errors import ServiceError, install_error_handlers
+from saphan.core.jsonresponse import ORJSONResponse
+from saphan.core.runtime import Runtime
+
+_bearer = HTTPBearer(auto_error=False, description="SAPHAN_ADMIN_TOKEN")
+
+
+class AdminError(ServiceError):
+    pass
+
+
+class AdminUnauthorized(AdminError):
+    status = 401
+    code = "UNAUTHORIZED"
+    message = "Missing or wrong operator token"
+
+
+class AdminNotFound(AdminError):
+    status = 404
+    code = "NOT_FOUND"
+    message = "Not found"
+
+
+class AdminConflict(AdminError):
+    status = 409
+    code = "CONFLICT"
+    message = "Conflict"
+
+
+class AdminBadRequest(AdminError):
+    status = 400
+    code = "BAD_REQUEST"
+    message = "Bad request"
+
+
+def render(error: ServiceError) -> dict[str, Any]:
+    return {"error": {"code": error.code, "message": error.message}}
+
+
+def admin_runtime(request: Request) -> Runtime:
+    rt: Runtime = request.app.state.runtime
+    return rt
+
+
+async def require_operator(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> None:
+    token = admin_runtime(request).settings.admin_token
+    if token is None or credentials is None or credentials.scheme.lower() != "bearer":
+        raise AdminUnauthorized()
+    if not hmac.compare_digest(credentials.credentials.encode(), token.get_secret_value().encode()):
+        raise AdminUnauthorized()
+
+
+def create_admin_app(rt: Runtime, *, title: str, description: str) -> FastAPI:
+    """A FastAPI app whose every route needs the operator token; routers are added by services."""
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="1",
+        docs_url="/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+        default_response_class=ORJSONResponse,
+        dependencies=[Depends(require_operator)],
+        max_body_size=64 * 1024 * 1024,
+    )
+    app.state.runtime = rt
+    install_error_handlers(app, render, validation_status=422)
+    return app

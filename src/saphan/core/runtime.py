@@ -1,0 +1,25 @@
+"""What every service app is built from: settings, the database and the clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from saphan.config import Settings
+from saphan.core.clock import Clock
+from saphan.core.db import Database
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    clock: Clock = field(default_factory=Clock)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, clock: Clock | None = None) -> Runtime:
+        db = Database(settings.database_url, pool_size=settings.db_pool_size)
+        return cls(settings=settings, db=db, clock=clock or Clock())
+
+    @property
+    def secret(self) -> bytes:
+        return self.settings.secret

@@ -1,0 +1,41 @@
+"""Demo data for every service, and what ``saphan serve --demo`` prints."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from sqlalchemy import delete
+
+from saphan.core.db import Base
+from saphan.core.runtime import Runtime
+from saphan.depa import demo as depa_demo
+
+
+def seed(rt: Runtime) -> bool:
+    """Seed every service; True when anything was added."""
+    with rt.db.write() as session:
+        return depa_demo.seed(session, rt.secret, rt.clock.now())
+
+
+def reset(rt: Runtime) -> None:
+    """Empty every table and seed again (``POST /_saphan/reset``, demo mode only)."""
+    with rt.db.write() as session:
+        for table in reversed(Base.metadata.sorted_tables):
+            session.execute(delete(table))
+    seed(rt)
+
+
+def print_banner(base_url: str, admin_token: str | None, console: Console | None = None) -> None:
+    """Each service's base URL, docs and demo credentials, unwrapped so they can be copied."""
+    console = console or Console(soft_wrap=True)
+    console.print(f"[bold]Saphan demo[/bold] on {base_url}  (health {base_url}/healthz)")
+    console.print()
+    console.print("[bold]depa AI-Transformation[/bold]")
+    console.print(f"  base URL  {base_url}/depa")
+    console.print(f"  docs      {base_url}/depa/docs")
+    console.print(f"  x-api-key {depa_demo.DEMO_KEY}  (DP with DV-97WHHUXXXX, DV-BHRDV9XXXX)")
+    console.print(f"  x-api-key {depa_demo.SECOND_DEMO_KEY}  (a second DP)")
+    console.print()
+    if admin_token:
+        console.print(f"[bold]Operator API[/bold]  {base_url}/admin/depa/docs")
+        console.print(f"  Authorization: Bearer {admin_token}")
+    console.print(f"Reset demo data: curl -X POST {base_url}/_saphan/reset")

@@ -1,0 +1,295 @@
+"""depa's three operations (spec 001, section 3) and the API-key check in front of them.
+
+Every query is scoped to the caller's Digital Provider. Answers are the wire's dicts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from saphan.core.clock import to_bangkok, to_utc_naive, wire_datetime
+from saphan.core.hashing import digests_equal, key_digest
+from saphan.depa.errors import BadRequest, Forbidden, InvalidApiKey, MissingApiKey
+from saphan.depa.models import ApiKey, DigitalProvider, Usage, Voucher
+from saphan.depa.schemas import (
+    GetDPVouchersRequest,
+    GetVoucherUsageRequest,
+    VoucherUsageRecord,
+    VoucherUsageRequest,
+)
+
+BOUND, ACTIVATED, REVOKED = "Bound", "Activated", "Revoked"
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    dp_id: int
+    dp_name: str
+
+
+def authenticate(session: Session, secret: bytes, api_key: str | None) -> Caller:
+    if not api_key or not api_key.strip():
+        raise MissingApiKey()
+    digest = key_digest(secret, api_key.strip().lower())
+    row = session.execute(
+        select(ApiKey.digest, DigitalProvider.id, DigitalProvider.name)
+        .join(DigitalProvider, DigitalProvider.id == ApiKey.dp_id)
+        .where(ApiKey.digest == digest, ApiKey.revoked_at.is_(None))
+    ).first()
+    if row is None or not digests_equal(row[0], digest):
+        raise InvalidApiKey()
+    return Caller(dp_id=row[1], dp_name=row[2])
+
+
+# -- GetDPVouchers -----------------------------------------------------------------------------
+
+_VOUCHER_COLUMNS = (
+    Voucher.voucher_code,
+    Voucher.status,
+    Voucher.binding_time,
+    Voucher.revoking_time,
+    Voucher.activated_time,
+    Voucher.revoked_time,
+    Voucher.regist_id,
+    Voucher.regist_type,
+    Voucher.title,
+    Voucher.first_name,
+    Voucher.last_name,
+    Voucher.id_card,
+    Voucher.mobile_no,
+    Voucher.email,
+    Voucher.addr_no,
+    Voucher.moo,
+    Voucher.province_name,
+    Voucher.amphur_name,
+    Voucher.tambon_name,
+    Voucher.postcode,
+    Voucher.product_name,
+)
+
+
+def voucher_to_wire(row: Sequence[Any], dp_name: str) -> dict[str, Any]:
+    return {
+        "voucherCode": row[0],
+        "status": row[1],
+        "bindingTime": wire_datetime(row[2]),
+        "revokingTime": wire_datetime(row[3]),
+        "activatedTime": wire_datetime(row[4]),
+        "revokedTime": wire_datetime(row[5]),
+        "registId": row[6],
+        "registType": row[7],
+        "title": row[8],
+        "firstName": row[9],
+        "lastName": row[10],
+        "idCard": row[11],
+        "mobileNo": row[12],
+        "email": row[13],
+        "addrNo": row[14],
+        "moo": row[15],
+        "provinceName": row[16],
+        "amphurName": row[17],
+        "tambonName": row[18],
+        "postcode": row[19],
+        "dpName": dp_name,
+        "productName": row[20],
+    }
+
+
+def get_dp_vouchers(
+    session: Session, caller: Caller, request: GetDPVouchersRequest
+) -> dict[str, Any]:
+    """One page in issue order. ``seq`` is dense per DP, so a page is an index range."""
+    total = session.execute(
+        select(DigitalProvider.voucher_count).where(DigitalProvider.id == caller.dp_id)
+    ).scalar_one()
+    first = (request.pageNumber - 1) * request.pageSize
+    rows = session.execute(
+        select(*_VOUCHER_COLUMNS)
+        .where(
+            Voucher.dp_id == caller.dp_id,
+            Voucher.seq > first,
+            Voucher.seq <= first + request.pageSize,
+        )
+        .order_by(Voucher.seq)
+    ).all()
+    return {
+        "success": True,
+        "errorMessage": "",
+        "totalRecords": total,
+        "pageSize": request.pageSize,
+        "pageNumber": request.pageNumber,
+        "data": [voucher_to_wire(row, caller.dp_name) for row in rows],
+    }
+
+
+# -- VoucherUsage ------------------------------------------------------------------------------
+
+
+def single_precision(value: float) -> float:
+    """The nearest float32, as a single-precision column holds it."""
+    return float(struct.unpack("f", struct.pack("f", value))[0])
+
+
+def six_digits(value: float) -> float:
+    """How depa reads a float32 back: 6 significant digits (13.123456 -> 13.1235)."""
+    return float(f"{value:.6g}")
+
+
+def active_on(status_row: Any, day: dt.date) -> bool:
+    """Activated on or before ``day`` (Bangkok) and not revoked before it."""
+    activated, revoked = status_row.activated_time, status_row.revoked_time
+    if activated is None or to_bangkok(activated).date() > day:
+        return False
+    return revoked is None or to_bangkok(revoked).date() >= day
+
+
+def _check_record(
+    index: int,
+    record: VoucherUsageRecord,
+    vouchers: dict[str, Any],
+    caller: Caller,
+    today: dt.date,
+) -> int:
+    """The voucher id the record may be stored under, or the error naming the record."""
+    where = f"vouchers[{index}]"
+    found = vouchers.get(record.voucherCode)
+    if found is None:
+        raise BadRequest(f"Unknown voucher code {record.voucherCode} ({where}.voucherCode)")
+    if found.dp_id != caller.dp_id:
+        raise Forbidden(
+            f"Voucher {record.voucherCode} does not belong to this Digital Provider "
+            f"({where}.voucherCode)"
+        )
+    day = dt.date.fromisoformat(record.accessDate)
+    if day > today:
+        raise BadRequest(f"accessDate {record.accessDate} is in the future ({where}.accessDate)")
+    if not active_on(found, day):
+        raise BadRequest(
+            f"Voucher {record.voucherCode} was not activated on {record.accessDate} "
+            f"({where}.accessDate)"
+        )
+    return int(found.id)
+
+
+def voucher_usage(
+    session: Session, caller: Caller, request: VoucherUsageRequest, now: dt.datetime
+) -> dict[str, Any]:
+    """Store a batch all-or-nothing; one row per voucher and day, the latest record winning."""
+    records = request.vouchers
+    codes = {r.voucherCode for r in records}
+    vouchers = {
+        row.voucher_code: row
+        for row in session.execute(
+            select(
+                Voucher.id,
+                Voucher.dp_id,
+                Voucher.voucher_code,
+                Voucher.activated_time,
+                Voucher.revoked_time,
+            ).where(Voucher.voucher_code.in_(codes))
+        )
+    }
+    today = now.date()
+    created = to_utc_naive(now)
+    latest: dict[tuple[int, str], dict[str, Any]] = {}
+    for index, record in enumerate(records):
+        voucher_id = _check_record(index, record, vouchers, caller, today)
+        latest[(voucher_id, record.accessDate)] = {
+            "dp_id": caller.dp_id,
+            "voucher_id": voucher_id,
+            "is_production": request.isProduction,
+            "access_date": dt.date.fromisoformat(record.accessDate),
+            "app_user_id": record.appUserId,
+            "access_count": record.accessCount,
+            "access_time": record.accessTime,
+            "lat": single_precision(record.lat),
+            "lon": single_precision(record.lon),
+            "created_time": created,
+        }
+    rows = list(latest.values())
+    session.execute(upsert_usage(session), rows)
+    return {
+        "success": True,
+        "errorMessage": "",
+        "data": {"received": len(records), "saved": len(rows)},
+    }
+
+
+def upsert_usage(session: Session) -> Any:
+    """INSERT ... ON CONFLICT (voucher, environment, day) DO UPDATE, for either database."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(Usage)
+    replaced = {
+        name: statement.excluded[name]
+        for name in ("app_user_id", "access_count", "access_time", "lat", "lon", "created_time")
+    }
+    return statement.on_conflict_do_update(
+        index_elements=["voucher_id", "is_production", "access_date"], set_=replaced
+    )
+
+
+# -- GetVoucherUsage ---------------------------------------------------------------------------
+
+
+def usage_query(dp_id: int) -> Select[*tuple[Any, ...]]:
+    return (
+        select(
+            Voucher.voucher_code,
+            Usage.access_date,
+            Usage.app_user_id,
+            Usage.access_count,
+            Usage.access_time,
+            Usage.lat,
+            Usage.lon,
+            Usage.created_time,
+        )
+        .join(Voucher, Voucher.id == Usage.voucher_id)
+        .where(Usage.dp_id == dp_id)
+    )
+
+
+def usage_to_wire(row: Sequence[Any]) -> dict[str, Any]:
+    return {
+        "voucherCode": row[0],
+        "accessDate": row[1].isoformat(),
+        "appUserId": row[2],
+        "accessCount": row[3],
+        "accessTime": row[4],
+        "lat": six_digits(row[5]),
+        "lon": six_digits(row[6]),
+        "createdTime": wire_datetime(row[7]),
+    }
+
+
+def get_voucher_usage(
+    session: Session, caller: Caller, request: GetVoucherUsageRequest
+) -> dict[str, Any]:
+    if request.fromDate > request.toDate:
+        raise BadRequest("fromDate must not be after toDate (fromDate)")
+    owner = session.execute(
+        select(Voucher.dp_id).where(Voucher.voucher_code == request.voucherCode)
+    ).scalar_one_or_none()
+    if owner is not None and owner != caller.dp_id:
+        raise Forbidden(
+            f"Voucher {request.voucherCode} does not belong to this Digital Provider (voucherCode)"
+        )
+    rows = session.execute(
+        usage_query(caller.dp_id)
+        .where(
+            Voucher.voucher_code == request.voucherCode,
+            Usage.is_production == request.isProduction,
+            Usage.access_date >= dt.date.fromisoformat(request.fromDate),
+            Usage.access_date <= dt.date.fromisoformat(request.toDate),
+        )
+        .order_by(Usage.access_date)
+    ).all()
+    return {"success": True, "errorMessage": "", "data": [usage_to_wire(r) for r in rows]}
