@@ -1,0 +1,43 @@
+# Saphan. `make demo` serves every API with demo data; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint typecheck pytest bench clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Saphan needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(VENV)/.installed $@
+
+## Install, migrate ./saphan.db, load demo data and serve every API on http://localhost:8000
+demo: $(VENV)/.installed
+	$(BIN)/saphan serve --demo
+
+## Install with dev tools, then lint, type-check and run every test (SQLite, and PostgreSQL if reachable)
+test: $(VENV)/.dev-installed lint typecheck pytest
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: $(VENV)/.dev-installed
+	$(BIN)/mypy
+
+pytest: $(VENV)/.dev-installed
+	$(BIN)/pytest -n 2
+
+## Run a benchmark scenario: make bench SCENARIO=depa-vouchers
+bench: $(VENV)/.dev-installed
+	$(BIN)/python -m bench $(SCENARIO)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache saphan.db saphan.db-wal saphan.db-shm

@@ -1,0 +1,3 @@
+from saphan.cli import main
+
+main()

@@ -1,0 +1,232 @@
+"""Test fixtures: the real app over HTTP, on a real database, SQLite always and PostgreSQL
+when one is reachable (``SAPHAN_TEST_PG_URL``, default 127.0.0.1:5432/test).
+
+Every test gets a fresh database: SQLite copies a migrated template file; PostgreSQL migrates
+one database per test worker and truncates every table before each test.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from saphan.app import create_app
+from saphan.config import Settings
+from saphan.core import migrate
+from saphan.core.clock import BANGKOK, FixedClock
+from saphan.core.db import Base, normalise_url
+from saphan.core.runtime import Runtime
+
+PG_URL = normalise_url(
+    os.environ.get("SAPHAN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+)
+SECRET = "test-secret-key"
+ADMIN_TOKEN = "test-admin-token"
+#: Tests run at a fixed Bangkok time after the spec's examples (2025-11-16).
+NOW = dt.datetime(2025, 11, 20, 10, 30, 0, tzinfo=BANGKOK)
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def _pg_unreachable_reason() -> str | None:
+    try:
+        engine = create_engine(PG_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return f"PostgreSQL not reachable at {make_url(PG_URL).render_as_string()}: {first_line}"
+    return None
+
+
+_PG_SKIP = _pg_unreachable_reason()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return "PostgreSQL tests: " + ("SKIPPED, " + _PG_SKIP if _PG_SKIP else f"on, {PG_URL}")
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    if request.param == "postgresql" and _PG_SKIP:
+        pytest.skip(_PG_SKIP)
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def worker_id_safe(request: pytest.FixtureRequest) -> str:
+    worker = getattr(request.config, "workerinput", {}).get("workerid", "main")
+    return str(worker)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    migrate.upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_database(worker_id_safe: str) -> Iterator[str]:
+    """A migrated PostgreSQL database of this worker's own."""
+    if _PG_SKIP:
+        pytest.skip(_PG_SKIP)
+    name = f"saphan_test_{worker_id_safe}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    migrate.upgrade(url)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def database_url(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+) -> str:
+    if backend == "sqlite":
+        path = tmp_path / "saphan.db"
+        shutil.copyfile(sqlite_template, path)
+        return f"sqlite:///{path}"
+    url: str = request.getfixturevalue("pg_database")
+    engine = create_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(
+        database_url=database_url,
+        secret_key=SECRET,  # type: ignore[arg-type]
+        admin_token=ADMIN_TOKEN,  # type: ignore[arg-type]
+        demo=False,
+        log_json=True,
+    )
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(NOW)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def app(settings: Settings, clock: FixedClock) -> Iterator[FastAPI]:
+    application = create_app(settings, clock=clock)
+    yield application
+    application.state.runtime.db.dispose()
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """The whole app, in-process, over httpx's ASGI transport."""
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://saphan.test") as http:
+        yield http
+
+
+@pytest.fixture
+async def admin(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """The operator API, with the operator token."""
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(
+        transport=transport,
+        base_url="http://saphan.test",
+        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+    ) as http:
+        yield http
+
+
+@pytest.fixture
+def runtime(app: FastAPI) -> Runtime:
+    """The app's own runtime: the same database and clock the requests see."""
+    rt: Runtime = app.state.runtime
+    return rt
+
+
+# -- live server -------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    base_url: str
+    database_url: str
+    process: subprocess.Popen[bytes]
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def start_live_server(
+    database_url: str, *, demo: bool = False, extra_env: dict[str, str] | None = None
+) -> LiveServer:
+    """``saphan serve`` in a subprocess, the way production runs it; waits for /healthz."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "SAPHAN_DATABASE_URL": database_url,
+        "SAPHAN_SECRET_KEY": SECRET,
+        "SAPHAN_ADMIN_TOKEN": ADMIN_TOKEN,
+        "SAPHAN_LOG_LEVEL": "WARNING",
+        **(extra_env or {}),
+    }
+    args = [sys.executable, "-m", "saphan", "serve", "--port", str(port)]
+    if demo:
+        args.append("--demo")
+    process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            err = process.stderr.read().decode() if process.stderr else ""
+            raise RuntimeError(f"saphan serve exited with {process.returncode}: {err}")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return LiveServer(base, database_url, process)
+        except httpx.TransportError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("saphan serve did not become healthy in 30 s")
+
+
+@pytest.fixture
+def live_server(database_url: str) -> Iterator[LiveServer]:
+    server = start_live_server(database_url)
+    yield server
+    server.stop()
