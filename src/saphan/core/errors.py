@@ -100,7 +100,8 @@ def describe_validation(errors: Sequence[Any]) -> str:
     return f"{message} ({path})"
 
 
-def _is_json(content_type: str | None) -> bool:
+def is_json(content_type: str | None) -> bool:
+    """``application/json``, ``application/*+json``, or no Content-Type at all."""
     if not content_type:
         return True
     parsed = Message()
@@ -134,7 +135,7 @@ def install_error_handlers(
     async def on_validation_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
         errors = exc.errors()
-        if request.method in ("POST", "PUT", "PATCH") and not _is_json(
+        if request.method in ("POST", "PUT", "PATCH") and not is_json(
             request.headers.get("content-type")
         ):
             return respond(http_error(415))

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.security import APIKeyHeader
+from pydantic import BaseModel
+from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from saphan.core.body import document_request_models, json_body, parse_json
 from saphan.core.errors import install_error_handlers
 from saphan.core.jsonresponse import ORJSONResponse, json_response
 from saphan.core.runtime import Runtime
@@ -41,69 +45,83 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def runtime(request: Request) -> Runtime:
+ApiKey = Annotated[str | None, Depends(_api_key)]
+M = TypeVar("M", bound=BaseModel)
+Operation = Callable[[Connection, logic.Caller, M, Runtime], dict[str, Any]]
+
+
+async def answer(
+    request: Request, api_key: str | None, model: type[M], operation: Operation[M], *, write: bool
+) -> Response:
+    """Check the key, then read the body, then run the operation: one trip to a worker thread,
+    one connection (one transaction when ``write``)."""
     rt: Runtime = request.app.state.runtime
-    return rt
-
-
-async def caller(
-    request: Request, api_key: Annotated[str | None, Depends(_api_key)]
-) -> logic.Caller:
-    """Checked before the body is read, so a bad key is a 401 whatever the body holds."""
-    rt = runtime(request)
-
-    def check() -> logic.Caller:
-        with rt.db.read() as session:
-            return logic.authenticate(session, rt.secret, api_key)
-
-    return await run_in_threadpool(check)
-
-
-Caller = Annotated[logic.Caller, Depends(caller)]
-router = APIRouter(prefix="/api/dp", responses=ERRORS)
-
-
-@router.post("/GetDPVouchers", response_model=GetDPVouchersResponse, operation_id="GetDPVouchers")
-async def get_dp_vouchers(body: GetDPVouchersRequest, who: Caller, request: Request) -> Response:
-    """Retrieve the list of Vouchers approved by depa for the DP, a page at a time."""
-    rt = runtime(request)
+    body = await request.body()
+    content_type = request.headers.get("content-type")
 
     def run() -> dict[str, Any]:
-        with rt.db.read() as session:
-            return logic.get_dp_vouchers(session, who, body)
+        with rt.db.begin() if write else rt.db.connect() as conn:
+            caller = logic.authenticate(conn, rt.secret, api_key)
+            return operation(conn, caller, parse_json(model, body, content_type), rt)
 
     return json_response(await run_in_threadpool(run))
 
 
-@router.post("/VoucherUsage", response_model=VoucherUsageResponse, operation_id="VoucherUsage")
-async def voucher_usage(body: VoucherUsageRequest, who: Caller, request: Request) -> Response:
+router = APIRouter(prefix="/api/dp", responses=ERRORS)
+
+
+@router.post(
+    "/GetDPVouchers",
+    response_model=GetDPVouchersResponse,
+    operation_id="GetDPVouchers",
+    openapi_extra=json_body(GetDPVouchersRequest),
+)
+async def get_dp_vouchers(request: Request, api_key: ApiKey) -> Response:
+    """Retrieve the list of Vouchers approved by depa for the DP, a page at a time."""
+    return await answer(
+        request,
+        api_key,
+        GetDPVouchersRequest,
+        lambda conn, who, body, _rt: logic.get_dp_vouchers(conn, who, body),
+        write=False,
+    )
+
+
+@router.post(
+    "/VoucherUsage",
+    response_model=VoucherUsageResponse,
+    operation_id="VoucherUsage",
+    openapi_extra=json_body(VoucherUsageRequest),
+)
+async def voucher_usage(request: Request, api_key: ApiKey) -> Response:
     """Submit daily product usage linked to Voucher codes (at most 100 records, all or nothing).
 
     The system stores one record per voucher and day; duplicates keep the latest record.
     """
-    rt = runtime(request)
-
-    def run() -> dict[str, Any]:
-        with rt.db.write() as session:
-            return logic.voucher_usage(session, who, body, rt.clock.now())
-
-    return json_response(await run_in_threadpool(run))
+    return await answer(
+        request,
+        api_key,
+        VoucherUsageRequest,
+        lambda conn, who, body, rt: logic.voucher_usage(conn, who, body, rt.clock.now()),
+        write=True,
+    )
 
 
 @router.post(
-    "/GetVoucherUsage", response_model=GetVoucherUsageResponse, operation_id="GetVoucherUsage"
+    "/GetVoucherUsage",
+    response_model=GetVoucherUsageResponse,
+    operation_id="GetVoucherUsage",
+    openapi_extra=json_body(GetVoucherUsageRequest),
 )
-async def get_voucher_usage(
-    body: GetVoucherUsageRequest, who: Caller, request: Request
-) -> Response:
+async def get_voucher_usage(request: Request, api_key: ApiKey) -> Response:
     """Retrieve usage by Voucher code, for verification. An unknown code gives `"data": []`."""
-    rt = runtime(request)
-
-    def run() -> dict[str, Any]:
-        with rt.db.read() as session:
-            return logic.get_voucher_usage(session, who, body)
-
-    return json_response(await run_in_threadpool(run))
+    return await answer(
+        request,
+        api_key,
+        GetVoucherUsageRequest,
+        lambda conn, who, body, _rt: logic.get_voucher_usage(conn, who, body),
+        write=False,
+    )
 
 
 def create_app(rt: Runtime) -> FastAPI:
@@ -120,4 +138,7 @@ def create_app(rt: Runtime) -> FastAPI:
     app.state.runtime = rt
     install_error_handlers(app, render)
     app.include_router(router)
+    document_request_models(
+        app, [GetDPVouchersRequest, VoucherUsageRequest, GetVoucherUsageRequest]
+    )
     return app

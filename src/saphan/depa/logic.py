@@ -9,14 +9,15 @@ import datetime as dt
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Connection, Select, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
 from saphan.core.clock import to_bangkok, to_utc_naive, wire_datetime
 from saphan.core.hashing import digests_equal, key_digest
+from saphan.core.sqltime import bangkok_text
 from saphan.depa.errors import BadRequest, Forbidden, InvalidApiKey, MissingApiKey
 from saphan.depa.models import ApiKey, DigitalProvider, Usage, Voucher
 from saphan.depa.schemas import (
@@ -33,20 +34,25 @@ BOUND, ACTIVATED, REVOKED = "Bound", "Activated", "Revoked"
 class Caller:
     dp_id: int
     dp_name: str
+    #: The DP's voucher count as of this request (GetDPVouchers' ``totalRecords``).
+    voucher_count: int
 
 
-def authenticate(session: Session, secret: bytes, api_key: str | None) -> Caller:
+_KEY_LOOKUP = (
+    select(ApiKey.digest, DigitalProvider.id, DigitalProvider.name, DigitalProvider.voucher_count)
+    .join(DigitalProvider, DigitalProvider.id == ApiKey.dp_id)
+    .where(ApiKey.digest == bindparam("digest"), ApiKey.revoked_at.is_(None))
+)
+
+
+def authenticate(conn: Connection, secret: bytes, api_key: str | None) -> Caller:
     if not api_key or not api_key.strip():
         raise MissingApiKey()
     digest = key_digest(secret, api_key.strip().lower())
-    row = session.execute(
-        select(ApiKey.digest, DigitalProvider.id, DigitalProvider.name)
-        .join(DigitalProvider, DigitalProvider.id == ApiKey.dp_id)
-        .where(ApiKey.digest == digest, ApiKey.revoked_at.is_(None))
-    ).first()
+    row = conn.execute(_KEY_LOOKUP, {"digest": digest}).first()
     if row is None or not digests_equal(row[0], digest):
         raise InvalidApiKey()
-    return Caller(dp_id=row[1], dp_name=row[2])
+    return Caller(dp_id=row[1], dp_name=row[2], voucher_count=row[3])
 
 
 # -- GetDPVouchers -----------------------------------------------------------------------------
@@ -54,10 +60,10 @@ def authenticate(session: Session, secret: bytes, api_key: str | None) -> Caller
 _VOUCHER_COLUMNS = (
     Voucher.voucher_code,
     Voucher.status,
-    Voucher.binding_time,
-    Voucher.revoking_time,
-    Voucher.activated_time,
-    Voucher.revoked_time,
+    bangkok_text(Voucher.binding_time),
+    bangkok_text(Voucher.revoking_time),
+    bangkok_text(Voucher.activated_time),
+    bangkok_text(Voucher.revoked_time),
     Voucher.regist_id,
     Voucher.regist_type,
     Voucher.title,
@@ -80,10 +86,10 @@ def voucher_to_wire(row: Sequence[Any], dp_name: str) -> dict[str, Any]:
     return {
         "voucherCode": row[0],
         "status": row[1],
-        "bindingTime": wire_datetime(row[2]),
-        "revokingTime": wire_datetime(row[3]),
-        "activatedTime": wire_datetime(row[4]),
-        "revokedTime": wire_datetime(row[5]),
+        "bindingTime": row[2],
+        "revokingTime": row[3],
+        "activatedTime": row[4],
+        "revokedTime": row[5],
         "registId": row[6],
         "registType": row[7],
         "title": row[8],
@@ -103,27 +109,30 @@ def voucher_to_wire(row: Sequence[Any], dp_name: str) -> dict[str, Any]:
     }
 
 
+_PAGE = (
+    select(*_VOUCHER_COLUMNS)
+    .where(
+        Voucher.dp_id == bindparam("dp_id"),
+        Voucher.seq > bindparam("after"),
+        Voucher.seq <= bindparam("last"),
+    )
+    .order_by(Voucher.seq)
+)
+
+
 def get_dp_vouchers(
-    session: Session, caller: Caller, request: GetDPVouchersRequest
+    conn: Connection, caller: Caller, request: GetDPVouchersRequest
 ) -> dict[str, Any]:
-    """One page in issue order. ``seq`` is dense per DP, so a page is an index range."""
-    total = session.execute(
-        select(DigitalProvider.voucher_count).where(DigitalProvider.id == caller.dp_id)
-    ).scalar_one()
-    first = (request.pageNumber - 1) * request.pageSize
-    rows = session.execute(
-        select(*_VOUCHER_COLUMNS)
-        .where(
-            Voucher.dp_id == caller.dp_id,
-            Voucher.seq > first,
-            Voucher.seq <= first + request.pageSize,
-        )
-        .order_by(Voucher.seq)
+    """One page in issue order. ``seq`` is dense per DP (1..voucher_count, vouchers are never
+    deleted), so any page is an index range rather than an OFFSET scan."""
+    after = (request.pageNumber - 1) * request.pageSize
+    rows = conn.execute(
+        _PAGE, {"dp_id": caller.dp_id, "after": after, "last": after + request.pageSize}
     ).all()
     return {
         "success": True,
         "errorMessage": "",
-        "totalRecords": total,
+        "totalRecords": caller.voucher_count,
         "pageSize": request.pageSize,
         "pageNumber": request.pageNumber,
         "data": [voucher_to_wire(row, caller.dp_name) for row in rows],
@@ -180,14 +189,14 @@ def _check_record(
 
 
 def voucher_usage(
-    session: Session, caller: Caller, request: VoucherUsageRequest, now: dt.datetime
+    conn: Connection, caller: Caller, request: VoucherUsageRequest, now: dt.datetime
 ) -> dict[str, Any]:
     """Store a batch all-or-nothing; one row per voucher and day, the latest record winning."""
     records = request.vouchers
     codes = {r.voucherCode for r in records}
     vouchers = {
         row.voucher_code: row
-        for row in session.execute(
+        for row in conn.execute(
             select(
                 Voucher.id,
                 Voucher.dp_id,
@@ -215,7 +224,7 @@ def voucher_usage(
             "created_time": created,
         }
     rows = list(latest.values())
-    session.execute(upsert_usage(session), rows)
+    conn.execute(upsert_usage(conn.dialect.name), rows)
     return {
         "success": True,
         "errorMessage": "",
@@ -223,9 +232,9 @@ def voucher_usage(
     }
 
 
-def upsert_usage(session: Session) -> Any:
+@cache
+def upsert_usage(dialect: str) -> Any:
     """INSERT ... ON CONFLICT (voucher, environment, day) DO UPDATE, for either database."""
-    dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(Usage)
     replaced = {
@@ -271,18 +280,18 @@ def usage_to_wire(row: Sequence[Any]) -> dict[str, Any]:
 
 
 def get_voucher_usage(
-    session: Session, caller: Caller, request: GetVoucherUsageRequest
+    conn: Connection, caller: Caller, request: GetVoucherUsageRequest
 ) -> dict[str, Any]:
     if request.fromDate > request.toDate:
         raise BadRequest("fromDate must not be after toDate (fromDate)")
-    owner = session.execute(
+    owner = conn.execute(
         select(Voucher.dp_id).where(Voucher.voucher_code == request.voucherCode)
     ).scalar_one_or_none()
     if owner is not None and owner != caller.dp_id:
         raise Forbidden(
             f"Voucher {request.voucherCode} does not belong to this Digital Provider (voucherCode)"
         )
-    rows = session.execute(
+    rows = conn.execute(
         usage_query(caller.dp_id)
         .where(
             Voucher.voucher_code == request.voucherCode,
