@@ -59,3 +59,10 @@ def wire_datetime(value: dt.datetime | None) -> str:
     if value.tzinfo is not None:
         value = value.astimezone(dt.UTC).replace(tzinfo=None)
     return (value + _BANGKOK_OFFSET).isoformat(" ", "seconds")
+
+
+def bangkok_date(value: dt.datetime) -> dt.date:
+    """The Bangkok calendar day of a stored (naive UTC) or aware time."""
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return (value + _BANGKOK_OFFSET).date()

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import String
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -20,7 +21,7 @@ class bangkok_text(FunctionElement[str]):
     inherit_cache = True
     name = "bangkok_text"
 
-    def __init__(self, column: ColumnElement[Any]) -> None:
+    def __init__(self, column: ColumnElement[Any] | QueryableAttribute[Any]) -> None:
         super().__init__(column)
 
 

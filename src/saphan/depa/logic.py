@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from saphan.core.clock import to_bangkok, to_utc_naive, wire_datetime
+from saphan.core.clock import bangkok_date, to_utc_naive, wire_datetime
 from saphan.core.hashing import digests_equal, key_digest
 from saphan.core.sqltime import bangkok_text
 from saphan.depa.errors import BadRequest, Forbidden, InvalidApiKey, MissingApiKey
@@ -155,14 +155,15 @@ def six_digits(value: float) -> float:
 def active_on(status_row: Any, day: dt.date) -> bool:
     """Activated on or before ``day`` (Bangkok) and not revoked before it."""
     activated, revoked = status_row.activated_time, status_row.revoked_time
-    if activated is None or to_bangkok(activated).date() > day:
+    if activated is None or bangkok_date(activated) > day:
         return False
-    return revoked is None or to_bangkok(revoked).date() >= day
+    return revoked is None or bangkok_date(revoked) >= day
 
 
 def _check_record(
     index: int,
     record: VoucherUsageRecord,
+    day: dt.date,
     vouchers: dict[str, Any],
     caller: Caller,
     today: dt.date,
@@ -177,7 +178,6 @@ def _check_record(
             f"Voucher {record.voucherCode} does not belong to this Digital Provider "
             f"({where}.voucherCode)"
         )
-    day = dt.date.fromisoformat(record.accessDate)
     if day > today:
         raise BadRequest(f"accessDate {record.accessDate} is in the future ({where}.accessDate)")
     if not active_on(found, day):
@@ -204,18 +204,19 @@ def voucher_usage(
                 Voucher.activated_time,
                 Voucher.revoked_time,
             ).where(Voucher.voucher_code.in_(codes))
-        )
+        ).all()
     }
     today = now.date()
     created = to_utc_naive(now)
-    latest: dict[tuple[int, str], dict[str, Any]] = {}
+    latest: dict[tuple[int, dt.date], dict[str, Any]] = {}
     for index, record in enumerate(records):
-        voucher_id = _check_record(index, record, vouchers, caller, today)
-        latest[(voucher_id, record.accessDate)] = {
+        day = dt.date.fromisoformat(record.accessDate)
+        voucher_id = _check_record(index, record, day, vouchers, caller, today)
+        latest[(voucher_id, day)] = {
             "dp_id": caller.dp_id,
             "voucher_id": voucher_id,
             "is_production": request.isProduction,
-            "access_date": dt.date.fromisoformat(record.accessDate),
+            "access_date": day,
             "app_user_id": record.appUserId,
             "access_count": record.accessCount,
             "access_time": record.accessTime,
