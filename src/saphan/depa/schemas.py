@@ -143,7 +143,45 @@ class Voucher(BaseModel):
     productName: str = Field(examples=["YYYYY"])
 
 
+#: The spec's example response (section 3.1), shown in the OpenAPI.
+GET_DP_VOUCHERS_EXAMPLE: dict[str, Any] = {
+    "success": True,
+    "errorMessage": "",
+    "totalRecords": 2,
+    "pageSize": 500,
+    "pageNumber": 1,
+    "data": [
+        {
+            "voucherCode": "DV-97WHHUXXXX",
+            "status": "Activated",
+            "bindingTime": "2025-11-07 18:52:38",
+            "revokingTime": "2026-02-05 18:52:38",
+            "activatedTime": "2025-11-13 17:35:40",
+            "revokedTime": "",
+            "registId": "DV2025102713374000XXXX",
+            "registType": "SME",
+            "title": "Mr.",
+            "firstName": "XXXX",
+            "lastName": "YYYY",
+            "idCard": "ZZZZZ",
+            "mobileNo": "AAAAAA",
+            "email": "",
+            "addrNo": "79",
+            "moo": "",
+            "provinceName": "Bangkok",
+            "amphurName": "Samphanthawong",
+            "tambonName": "Chakrawat",
+            "postcode": "10100",
+            "dpName": "XXXXX",
+            "productName": "YYYYY",
+        }
+    ],
+}
+
+
 class GetDPVouchersResponse(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [GET_DP_VOUCHERS_EXAMPLE]})
+
     success: bool = True
     errorMessage: str = ""
     totalRecords: int
@@ -158,6 +196,12 @@ class UsageCounts(BaseModel):
 
 
 class VoucherUsageResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"success": True, "errorMessage": "", "data": {"received": 1, "saved": 1}}]
+        }
+    )
+
     success: bool = True
     errorMessage: str = ""
     data: UsageCounts
@@ -175,6 +219,29 @@ class UsageRow(BaseModel):
 
 
 class GetVoucherUsageResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "success": True,
+                    "errorMessage": "",
+                    "data": [
+                        {
+                            "voucherCode": "DV-BHRDV9XXXX",
+                            "accessDate": "2025-11-16",
+                            "appUserId": "appUserIdYYYYY1",
+                            "accessCount": 5,
+                            "accessTime": 180,
+                            "lat": 13.1235,
+                            "lon": 100.123,
+                            "createdTime": "2025-11-16 12:19:52",
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
     success: bool = True
     errorMessage: str = ""
     data: list[UsageRow]
