@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from saphan.core.body import document_request_models, json_body, parse_json
-from saphan.core.errors import install_error_handlers
+from saphan.core.errors import http_error, install_error_handlers
 from saphan.core.jsonresponse import ORJSONResponse, json_response
 from saphan.core.runtime import Runtime
 from saphan.depa import logic
@@ -56,7 +56,7 @@ async def answer(
     """Check the key, then read the body, then run the operation: one trip to a worker thread,
     one connection (one transaction when ``write``)."""
     rt: Runtime = request.app.state.runtime
-    body = await request.body()
+    body = await read_body(request, rt.settings.max_body_bytes)
     content_type = request.headers.get("content-type")
 
     def run() -> dict[str, Any]:
@@ -65,6 +65,22 @@ async def answer(
             return operation(conn, caller, parse_json(model, body, content_type), rt)
 
     return json_response(await run_in_threadpool(run))
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body, or 413 in depa's envelope past ``limit`` bytes. (Starlette's own limit answers
+    a plain-text 413 and overwrites any response once Content-Length is over the limit.)"""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise http_error(413)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise http_error(413)
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 router = APIRouter(prefix="/api/dp", responses=ERRORS)
@@ -133,7 +149,6 @@ def create_app(rt: Runtime) -> FastAPI:
         redoc_url=None,
         openapi_url="/openapi.json",
         default_response_class=ORJSONResponse,
-        max_body_size=rt.settings.max_body_bytes,
     )
     app.state.runtime = rt
     install_error_handlers(app, render)

@@ -126,9 +126,13 @@ def get_dp_vouchers(
     """One page in issue order. ``seq`` is dense per DP (1..voucher_count, vouchers are never
     deleted), so any page is an index range rather than an OFFSET scan."""
     after = (request.pageNumber - 1) * request.pageSize
-    rows = conn.execute(
-        _PAGE, {"dp_id": caller.dp_id, "after": after, "last": after + request.pageSize}
-    ).all()
+    rows = (
+        conn.execute(
+            _PAGE, {"dp_id": caller.dp_id, "after": after, "last": after + request.pageSize}
+        ).all()
+        if after < caller.voucher_count  # past the end: no query (nor a bound past INTEGER)
+        else []
+    )
     return {
         "success": True,
         "errorMessage": "",
@@ -206,7 +210,7 @@ def voucher_usage(
             ).where(Voucher.voucher_code.in_(codes))
         ).all()
     }
-    today = now.date()
+    today = bangkok_date(now)
     created = to_utc_naive(now)
     latest: dict[tuple[int, dt.date], dict[str, Any]] = {}
     for index, record in enumerate(records):

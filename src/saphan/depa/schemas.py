@@ -11,6 +11,8 @@ from pydantic_core import PydanticCustomError
 
 MAX_USAGE_RECORDS = 100
 MAX_PAGE_SIZE = 500
+#: The spec's "int" is a 32-bit integer; a larger page number is a 400, not a 500.
+MAX_INT = 2_147_483_647
 DATE_FORMAT_MESSAGE = "Invalid date format. Use YYYY-MM-DD"
 TOO_MANY_RECORDS_MESSAGE = f"Maximum {MAX_USAGE_RECORDS} records allowed per request"
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -39,7 +41,7 @@ class _Request(BaseModel):
 class GetDPVouchersRequest(_Request):
     model_config = ConfigDict(json_schema_extra={"examples": [{"pageNumber": 1, "pageSize": 500}]})
 
-    pageNumber: int = Field(ge=1, description="Page number starting from 1")
+    pageNumber: int = Field(ge=1, le=MAX_INT, description="Page number starting from 1")
     pageSize: int = Field(ge=1, le=MAX_PAGE_SIZE, description="Records per page (max 500)")
 
 
