@@ -85,7 +85,8 @@ def pg_database(worker_id_safe: str) -> Iterator[str]:
     """A migrated PostgreSQL database of this worker's own."""
     if _PG_SKIP:
         pytest.skip(_PG_SKIP)
-    name = f"saphan_test_{worker_id_safe}"
+    # The process id keeps concurrent runs (and xdist workers) out of each other's database.
+    name = f"saphan_test_{worker_id_safe}_{os.getpid()}"
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
