@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
 
 from saphan.core.errors import ServiceError, install_error_handlers
 from saphan.core.jsonresponse import ORJSONResponse
@@ -47,6 +48,37 @@ class AdminBadRequest(AdminError):
     message = "Bad request"
 
 
+class AdminInvalid(AdminError):
+    """A request that parses but does not validate (as FastAPI's own validation errors are)."""
+
+    status = 422
+    code = "VALIDATION_ERROR"
+    message = "Invalid request"
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+
+
+class AdminErrorResponse(BaseModel):
+    """What every operator API error looks like (documented in place of FastAPI's ``detail``)."""
+
+    error: ErrorDetail
+
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": AdminErrorResponse, "description": description}
+    for status, description in [
+        (400, "Bad request"),
+        (401, "Missing or wrong operator token"),
+        (404, "Not found"),
+        (409, "Conflict"),
+        (422, "Invalid request"),
+    ]
+}
+
+
 def render(error: ServiceError) -> dict[str, Any]:
     return {"error": {"code": error.code, "message": error.message}}
 
@@ -78,6 +110,7 @@ def create_admin_app(rt: Runtime, *, title: str, description: str) -> FastAPI:
         openapi_url="/openapi.json",
         default_response_class=ORJSONResponse,
         dependencies=[Depends(require_operator)],
+        responses=_ERRORS,
         max_body_size=64 * 1024 * 1024,
     )
     app.state.runtime = rt

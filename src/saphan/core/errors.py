@@ -56,6 +56,7 @@ _HTTP_ERRORS: dict[int, tuple[str, str]] = {
     405: ("METHOD_NOT_ALLOWED", "Method not allowed"),
     413: ("PAYLOAD_TOO_LARGE", "Request body too large"),
     415: ("UNSUPPORTED_MEDIA_TYPE", "Content-Type must be application/json"),
+    422: ("VALIDATION_ERROR", "Invalid request"),
     429: ("RATE_LIMITED", "Too many requests"),
     500: ("INTERNAL_SERVER_ERROR", "Internal server error"),
 }

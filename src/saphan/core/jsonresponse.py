@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 
 def _default(value: Any) -> Any:
@@ -20,7 +20,10 @@ def dumps(content: Any) -> bytes:
     return orjson.dumps(content, default=_default)
 
 
-class ORJSONResponse(Response):
+class ORJSONResponse(JSONResponse):
+    """A ``JSONResponse`` (so FastAPI documents the route's ``response_model`` in the OpenAPI,
+    which it does only for JSONResponse subclasses) rendered by orjson."""
+
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:

@@ -28,7 +28,8 @@ voucher_cli = typer.Typer(help="Vouchers.", no_args_is_help=True)
 app.add_typer(dp_cli, name="dp")
 app.add_typer(key_cli, name="key")
 app.add_typer(voucher_cli, name="vouchers")
-console = Console()
+#: soft_wrap: messages keep their lines (a file path is never broken across two).
+console = Console(soft_wrap=True)
 T = TypeVar("T")
 
 
@@ -56,6 +57,15 @@ def _write(work: Callable[[Session, Runtime], T]) -> T:
             raise typer.Exit(1) from exc
 
 
+def _show(table: Table) -> None:
+    """A table at its natural width when the output is not a terminal (a pipe, a file), where
+    Rich would otherwise assume 80 columns and cut dates and names short with "…"."""
+    if console.is_terminal:
+        console.print(table)
+    else:
+        Console(file=console.file, width=10_000).print(table)
+
+
 def _time(value: str | None) -> dt.datetime | None:
     parsed = _wire_time(value)
     return parsed if isinstance(parsed, dt.datetime) else None
@@ -74,7 +84,7 @@ def dp_list() -> None:
     table = Table("id", "name", "vouchers", "created")
     for dp in dps:
         table.add_row(str(dp.id), dp.name, str(dp.voucherCount), dp.createdAt)
-    console.print(table)
+    _show(table)
 
 
 @key_cli.command("issue")
@@ -93,7 +103,7 @@ def key_list(dp_id: int) -> None:
     table = Table("id", "prefix", "label", "created", "revoked")
     for k in keys:
         table.add_row(str(k.id), k.prefix + "…", k.label, k.createdAt, k.revokedAt)
-    console.print(table)
+    _show(table)
 
 
 @key_cli.command("revoke")
@@ -117,7 +127,9 @@ def vouchers_import(
     except ServiceError as exc:
         console.print(f"[red]{file}: {exc.message}[/red]")
         raise typer.Exit(1) from exc
-    with Progress(console=console) as progress:
+    # A bar only on a terminal, and erased when done: a failed import must not leave a stale
+    # "0%" bar below its error message, nor a piped one stray lines in its output.
+    with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
         task = progress.add_task("importing", total=len(vouchers))
         created = _write(
             lambda s, rt: operator.create_vouchers(
@@ -174,7 +186,7 @@ def vouchers_list(
     table = Table("code", "status", "bound", "activated", "revoked", title=f"{total} vouchers")
     for v in rows:
         table.add_row(v.voucherCode, v.status, v.bindingTime, v.activatedTime, v.revokedTime)
-    console.print(table)
+    _show(table)
 
 
 @app.command("usage")
@@ -209,4 +221,4 @@ def usage(
             str(u.lon),
             u.createdTime,
         )
-    console.print(table)
+    _show(table)

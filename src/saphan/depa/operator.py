@@ -18,7 +18,7 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from saphan.core.admin import AdminBadRequest, AdminConflict, AdminNotFound
+from saphan.core.admin import AdminBadRequest, AdminConflict, AdminInvalid, AdminNotFound
 from saphan.core.clock import to_utc_naive, wire_datetime
 from saphan.core.errors import describe_validation
 from saphan.core.hashing import key_digest
@@ -137,7 +137,7 @@ def parse_vouchers(data: bytes, fmt: str) -> list[VoucherIn]:
     except orjson.JSONDecodeError as exc:
         raise AdminBadRequest(f"Malformed JSON: {exc}") from exc
     except ValidationError as exc:
-        raise AdminBadRequest(
+        raise AdminInvalid(
             describe_validation([{**e, "loc": ("records", *e["loc"])} for e in exc.errors()])
         ) from exc
 
@@ -145,9 +145,9 @@ def parse_vouchers(data: bytes, fmt: str) -> list[VoucherIn]:
 def _voucher_row(dp_id: int, seq: int, v: VoucherIn, now: dt.datetime) -> dict[str, Any]:
     binding = v.bindingTime or now
     if v.status == ACTIVATED and v.activatedTime is None:
-        raise AdminBadRequest(f"Voucher {v.voucherCode} is Activated but has no activatedTime")
+        raise AdminInvalid(f"Voucher {v.voucherCode} is Activated but has no activatedTime")
     if v.status == REVOKED and v.revokedTime is None:
-        raise AdminBadRequest(f"Voucher {v.voucherCode} is Revoked but has no revokedTime")
+        raise AdminInvalid(f"Voucher {v.voucherCode} is Revoked but has no revokedTime")
 
     def stored(value: dt.datetime | None) -> dt.datetime | None:
         return None if value is None else to_utc_naive(value)
