@@ -74,8 +74,6 @@ def serving(database_url: str, *, demo_mode: bool) -> Iterator[LiveServer]:
         yield server
     finally:
         server.stop()
-        if server.process.stderr is not None:  # LiveServer.stop leaves the pipe open
-            server.process.stderr.close()
 
 
 def test_the_spec_examples_against_a_demo_server(database_url: str) -> None:
