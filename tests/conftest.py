@@ -34,7 +34,7 @@ from saphan.core.runtime import Runtime
 PG_URL = normalise_url(
     os.environ.get("SAPHAN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 )
-SECRET = "test-secret-key"
+SECRET = "test-secret-key-for-saphan"
 ADMIN_TOKEN = "test-admin-token"
 #: Tests run at a fixed Bangkok time after the spec's examples (2025-11-16).
 NOW = dt.datetime(2025, 11, 20, 10, 30, 0, tzinfo=BANGKOK)

@@ -28,6 +28,10 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Self:
+        if self.secret_key is not None and len(self.secret_key.get_secret_value()) < 16:
+            if self.secret_key.get_secret_value() or not self.demo:
+                raise ValueError("SAPHAN_SECRET_KEY must be at least 16 characters")
+            self.secret_key = None
         if self.secret_key is None:
             if not self.demo:
                 raise ValueError(

@@ -338,10 +338,6 @@ def test_demo_mode_uses_the_documented_demo_secret(monkeypatch: pytest.MonkeyPat
 
 
 @pytest.mark.usefixtures("bare_env")
-@pytest.mark.xfail(
-    strict=True,
-    reason="config.py accepts SAPHAN_SECRET_KEY='' (an empty HMAC key) outside demo mode",
-)
 def test_an_empty_secret_key_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SAPHAN_SECRET_KEY", "")
     with pytest.raises(ValidationError, match="SAPHAN_SECRET_KEY"):

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 from pydantic_core import PydanticCustomError
 
 MAX_USAGE_RECORDS = 100
@@ -29,7 +29,11 @@ def _wire_date(value: str) -> str:
     raise PydanticCustomError("date_format", DATE_FORMAT_MESSAGE)
 
 
-WireDate = Annotated[str, AfterValidator(_wire_date)]
+WireDate = Annotated[
+    str,
+    AfterValidator(_wire_date),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}),
+]
 VoucherCode = Annotated[str, Field(min_length=1, max_length=50)]
 
 
