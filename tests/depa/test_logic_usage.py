@@ -10,6 +10,7 @@ from fractions import Fraction
 from types import SimpleNamespace
 from typing import Any
 
+import orjson
 import pytest
 
 from saphan.core.clock import BANGKOK
@@ -416,8 +417,9 @@ def test_get_dp_vouchers_pages(runtime: Runtime, dp: DP, number: int, codes: lis
         answer = logic.get_dp_vouchers(
             conn, caller, GetDPVouchersRequest(pageNumber=number, pageSize=2)
         )
-    assert [v["voucherCode"] for v in answer["data"]] == codes
-    assert (answer["totalRecords"], answer["pageNumber"], answer["pageSize"]) == (3, number, 2)
+    wire = orjson.loads(orjson.dumps(answer))  # the records come rendered by the database
+    assert [v["voucherCode"] for v in wire["data"]] == codes
+    assert (wire["totalRecords"], wire["pageNumber"], wire["pageSize"]) == (3, number, 2)
 
 
 def test_the_last_possible_page_is_empty_not_an_error(runtime: Runtime, dp: DP) -> None:
@@ -427,4 +429,5 @@ def test_the_last_possible_page_is_empty_not_an_error(runtime: Runtime, dp: DP) 
         answer = logic.get_dp_vouchers(
             conn, caller, GetDPVouchersRequest(pageNumber=2_147_483_647, pageSize=500)
         )
-    assert (answer["totalRecords"], answer["data"]) == (3, [])
+    assert orjson.loads(orjson.dumps(answer))["data"] == []
+    assert answer["totalRecords"] == 3

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.security import APIKeyHeader
 from pydantic import BaseModel
 from sqlalchemy import Connection
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from saphan.core.body import document_request_models, json_body, parse_json
@@ -64,7 +63,7 @@ async def answer(
             caller = logic.authenticate(conn, rt.secret, api_key)
             return operation(conn, caller, parse_json(model, body, content_type), rt)
 
-    return json_response(await run_in_threadpool(run))
+    return json_response(await rt.db.run(run, write=write))
 
 
 async def read_body(request: Request, limit: int) -> bytes:
