@@ -355,6 +355,44 @@ def _write(
     return path
 
 
+async def test_vouchers_add_issues_one_voucher_with_its_fields(
+    run: Run, admin: httpx.AsyncClient
+) -> None:
+    dp_id = create_dp(run)
+    output = ok(
+        run(
+            "depa", "vouchers", "add", str(dp_id), "DV-ADD1",
+            "-f", "firstName=สมชาย", "-f", "status=Activated",
+            "-f", "activatedTime=2025-11-13 17:35:40",
+        )
+    )  # fmt: skip
+    assert output == f"DV-ADD1 issued to DP {dp_id} (Activated)\n"
+    [voucher] = (await admin_get(admin, f"/dps/{dp_id}/vouchers"))["items"]
+    assert (voucher["voucherCode"], voucher["status"], voucher["activatedTime"]) == (
+        "DV-ADD1",
+        "Activated",
+        "2025-11-13 17:35:40",
+    )
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        (["-f", "status=Activated"], "Voucher DV-ADD2 is Activated but has no activatedTime"),
+        (["-f", "status=Gone"], "Input should be 'Bound', 'Activated' or 'Revoked'"),
+        (["-f", "firstName"], "--field 'firstName': expected NAME=VALUE"),
+    ],
+)
+async def test_vouchers_add_refuses_a_bad_voucher_and_adds_nothing(
+    run: Run, admin: httpx.AsyncClient, fields: list[str], message: str
+) -> None:
+    dp_id = create_dp(run)
+    result = run("depa", "vouchers", "add", str(dp_id), "DV-ADD2", *fields)
+    assert result.exit_code != 0
+    assert message in result.output
+    assert await codes_of(admin, dp_id) == []
+
+
 def test_import_of_a_missing_file_is_a_usage_error(run: Run, tmp_path: Path) -> None:
     dp_id = create_dp(run)
     result = run("depa", "vouchers", "import", str(dp_id), str(tmp_path / "nope.csv"))

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional, TypeVar
 
+import orjson
 import typer
 from rich.console import Console
 from rich.progress import Progress
@@ -111,6 +112,35 @@ def key_revoke(key_id: int) -> None:
     """Revoke a key at once."""
     _write(lambda s, rt: operator.revoke_key(s, key_id, rt.clock.now()))
     console.print(f"key {key_id} revoked")
+
+
+@voucher_cli.command("add")
+def vouchers_add(
+    dp_id: int,
+    code: str,
+    field: list[str] = typer.Option(
+        [],
+        "--field",
+        "-f",
+        help="NAME=VALUE with GetDPVouchers' field names, e.g. -f firstName=สมชาย -f "
+        "status=Activated -f 'activatedTime=2025-11-13 17:35:40'. Repeatable.",
+    ),
+) -> None:
+    """Issue one voucher CODE to DP_ID."""
+    values: dict[str, str] = {"voucherCode": code}
+    for item in field:
+        name, sep, value = item.partition("=")
+        if not sep:
+            console.print(f"[red]--field {item!r}: expected NAME=VALUE[/red]")
+            raise typer.Exit(2)
+        values[name.strip()] = value
+    try:
+        [voucher] = operator.parse_vouchers(orjson.dumps([values]), "json")
+    except ServiceError as exc:
+        console.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(1) from exc
+    _write(lambda s, rt: operator.create_vouchers(s, dp_id, [voucher], rt.clock.now()))
+    console.print(f"{code} issued to DP {dp_id} ({voucher.status})")
 
 
 @voucher_cli.command("import")
