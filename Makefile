@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint typecheck pytest bench clean
+.PHONY: demo test lint typecheck pytest bench bench-deps clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Saphan needs Python 3.11 or newer")'
@@ -35,9 +35,17 @@ typecheck: $(VENV)/.dev-installed
 pytest: $(VENV)/.dev-installed
 	$(BIN)/pytest -n 2
 
-## Run a benchmark scenario: make bench SCENARIO=depa-vouchers
-bench: $(VENV)/.dev-installed
-	$(BIN)/python -m bench $(SCENARIO)
+## Run a benchmark scenario (bench/README.md): make bench SCENARIO=depa-vouchers BENCH_ARGS='--db postgresql'
+SCENARIO ?= all
+BENCH_ARGS ?=
+bench: $(VENV)/.installed
+	$(BIN)/python -m bench $(SCENARIO) $(BENCH_ARGS)
+
+## Install wrk, the load generator bench/ drives (Debian/Ubuntu; uses sudo when not root)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+bench-deps:
+	@command -v wrk >/dev/null 2>&1 && echo "wrk is installed: $$(command -v wrk)" || \
+		$(SUDO) apt-get install -y wrk || { $(SUDO) apt-get update && $(SUDO) apt-get install -y wrk; }
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache saphan.db saphan.db-wal saphan.db-shm
