@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -35,6 +36,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # What start-up built lives as long as the process: move it out of the collector's
+        # way, or every full collection walks ~130,000 objects (70-85 ms pauses, measured).
+        gc.collect()
+        gc.freeze()
         yield
         rt.db.dispose()
 

@@ -13,8 +13,9 @@ from functools import cache
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Select, String, bindparam, cast, select
+from sqlalchemy import Connection, Select, String, any_, bindparam, cast, func, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from saphan.core.clock import bangkok_date, to_utc_naive, wire_datetime
 from saphan.core.hashing import digests_equal, key_digest
@@ -181,16 +182,12 @@ def voucher_usage(
     """Store a batch all-or-nothing; one row per voucher and day, the latest record winning."""
     records = request.vouchers
     codes = {r.voucherCode for r in records}
+    postgres = conn.dialect.name == "postgresql"
     vouchers = {
         row.voucher_code: row
         for row in conn.execute(
-            select(
-                Voucher.id,
-                Voucher.dp_id,
-                Voucher.voucher_code,
-                Voucher.activated_time,
-                Voucher.revoked_time,
-            ).where(Voucher.voucher_code.in_(codes))
+            vouchers_by_code(conn.dialect.name),
+            {"codes": list(codes) if postgres else orjson.dumps(list(codes)).decode()},
         ).all()
     }
     today = bangkok_date(now)
@@ -218,6 +215,24 @@ def voucher_usage(
         "errorMessage": "",
         "data": {"received": len(records), "saved": len(rows)},
     }
+
+
+@cache
+def vouchers_by_code(dialect: str) -> Any:
+    """The batch's vouchers, with all its codes bound as one parameter (a PostgreSQL array or
+    a SQLite JSON array): a hundred separate parameters cost a millisecond to bind."""
+    if dialect == "postgresql":
+        wanted: Any = Voucher.voucher_code == any_(bindparam("codes", type_=ARRAY(String)))
+    else:
+        listed = func.json_each(bindparam("codes")).table_valued("value")
+        wanted = Voucher.voucher_code.in_(select(listed.c.value))
+    return select(
+        Voucher.id,
+        Voucher.dp_id,
+        Voucher.voucher_code,
+        Voucher.activated_time,
+        Voucher.revoked_time,
+    ).where(wanted)
 
 
 @cache
