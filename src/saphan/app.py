@@ -22,11 +22,12 @@ from saphan.core.observability import AccessLogMiddleware, Metrics
 from saphan.core.runtime import Runtime
 from saphan.depa.admin_api import create_admin_app as depa_admin
 from saphan.depa.api import create_app as depa_app
+from saphan.moi.api import create_app as moi_app
 
 log = logging.getLogger("saphan.app")
 
 #: (prefix, human name) of every service, in DESIGN.md's order.
-SERVICES = [("/depa", "depa AI-Transformation")]
+SERVICES = [("/moi", "MOI central electricity data"), ("/depa", "depa AI-Transformation")]
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             await run_in_threadpool(demo.reset, rt)
             return json_response({"status": "reset"})
 
+    app.mount("/moi", moi_app(rt))
     app.mount("/depa", depa_app(rt))
     if settings.admin_token is not None:
         app.mount("/admin/depa", depa_admin(rt))

@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
     db_pool_size: int = Field(default=10, ge=1)
+    #: MOI: refuse CitizenIDs that fail the Thai national-ID check digit (the spec's own
+    #: example ID fails it, so this is off by default).
+    moi_citizen_checksum: bool = False
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Self:

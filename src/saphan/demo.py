@@ -8,12 +8,16 @@ from sqlalchemy import delete
 from saphan.core.db import Base
 from saphan.core.runtime import Runtime
 from saphan.depa import demo as depa_demo
+from saphan.moi import demo as moi_demo
 
 
 def seed(rt: Runtime) -> bool:
     """Seed every service; True when anything was added."""
     with rt.db.write() as session:
-        return depa_demo.seed(session, rt.secret, rt.clock.now())
+        now = rt.clock.now()
+        moi = moi_demo.seed(session, rt.secret, now)
+        depa = depa_demo.seed(session, rt.secret, now)
+        return moi or depa
 
 
 def reset(rt: Runtime) -> None:
@@ -28,6 +32,17 @@ def print_banner(base_url: str, admin_token: str | None, console: Console | None
     """Each service's base URL, docs and demo credentials, unwrapped so they can be copied."""
     console = console or Console(soft_wrap=True)
     console.print(f"[bold]Saphan demo[/bold] on {base_url}  (health {base_url}/healthz)")
+    console.print()
+    console.print("[bold]MOI central electricity data[/bold]")
+    console.print(f"  base URL  {base_url}/moi")
+    console.print(f"  docs      {base_url}/moi/docs")
+    console.print(
+        f"  ClientID {moi_demo.CLIENT_ID}  ClientSecret {moi_demo.CLIENT_SECRET}"
+        f"  (also {moi_demo.SCREENSHOT_CLIENT_ID} / {moi_demo.SCREENSHOT_CLIENT_SECRET});"
+        " any 13-digit AgentID"
+    )
+    console.print(f"  CitizenID {moi_demo.EXAMPLE_CITIZEN}  (the spec's example record)")
+    console.print(f"  CitizenID {moi_demo.COMPANY_CITIZEN}  (a company, CAList layout)")
     console.print()
     console.print("[bold]depa AI-Transformation[/bold]")
     console.print(f"  base URL  {base_url}/depa")

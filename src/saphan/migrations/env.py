@@ -5,7 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-import saphan.depa.models  # noqa: F401  (registers the tables)
+import saphan.depa.models
+import saphan.moi.models  # noqa: F401
 from saphan.core.db import Base, is_sqlite, normalise_url
 
 config = context.config

@@ -1,0 +1,117 @@
+"""MOI's wire (spec 000): Authenticate and PowerCapital under /api/v1."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Path, Request
+from fastapi.security import APIKeyHeader
+from starlette.responses import Response
+
+from saphan.core.body import document_request_models, json_body, parse_json, read_body
+from saphan.core.errors import install_error_handlers
+from saphan.core.jsonresponse import ORJSONResponse, json_response
+from saphan.core.runtime import Runtime
+from saphan.moi import logic
+from saphan.moi.errors import MoiError, render
+from saphan.moi.schemas import AuthenticateRequest, ErrorResponse, PowerCapitalResponse
+
+DESCRIPTION = """\
+The Ministry of Industry's central electricity data (spec: the ministry's API connection manual
+for central electricity data, revision 1). An agent of a registered client system authenticates
+(an 8-hour session; the token comes back in the `Token` response header) and looks up a citizen's
+or company's electricity accounts with their latest six bills. Every lookup is audited.
+"""
+
+_token = APIKeyHeader(name="Token", auto_error=False, description="The session token")
+Token = Annotated[str | None, Depends(_token)]
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorResponse, "description": "Malformed AgentID, CitizenID or body"},
+    401: {"model": ErrorResponse, "description": "Wrong credentials, or no valid session"},
+    500: {"model": ErrorResponse, "description": "Server-side error"},
+}
+
+router = APIRouter(prefix="/api/v1", responses=ERRORS)
+
+
+@router.post(
+    "/Authenticate/{AgentID}",
+    operation_id="Authenticate",
+    openapi_extra=json_body(AuthenticateRequest),
+    responses={
+        200: {
+            "description": 'The JSON string "Authorized"; the session token in the `Token` header',
+            "content": {"application/json": {"schema": {"type": "string", "const": "Authorized"}}},
+            "headers": {"Token": {"schema": {"type": "string"}, "description": "Session token"}},
+        }
+    },
+)
+async def authenticate(
+    request: Request,
+    AgentID: Annotated[str, Path(description="The agent's 13-digit ID")],
+) -> Response:
+    """Open an 8-hour session for the agent with the client system's ClientID and ClientSecret."""
+    rt: Runtime = request.app.state.runtime
+    logic.check_agent_id(AgentID)
+    body = await read_body(request, rt.settings.max_body_bytes)
+    content_type = request.headers.get("content-type")
+    credentials = parse_json(AuthenticateRequest, body, content_type)
+    now = rt.clock.now()
+
+    def run() -> str:
+        with rt.db.write() as session:
+            return logic.authenticate(session, rt.secret, AgentID, credentials, now)
+
+    token = await rt.db.run(run, write=True)
+    return json_response(logic.AUTHORIZED, headers={"Token": token})
+
+
+@router.get(
+    "/PowerCapital/{CitizenID}",
+    response_model=PowerCapitalResponse,
+    response_model_exclude_none=True,
+    operation_id="PowerCapital",
+)
+async def power_capital(
+    request: Request,
+    token: Token,
+    CitizenID: Annotated[str, Path(description="13-digit citizen or juristic-person ID")],
+) -> Response:
+    """A citizen's electricity accounts, each with its latest 6 bills, newest first.
+
+    No accounts: 200 with `rowCount` `"0"` and `empty` `"Y"`.
+    """
+    rt: Runtime = request.app.state.runtime
+    now = rt.clock.now()
+    checksum = rt.settings.moi_citizen_checksum
+
+    def run() -> dict[str, Any]:
+        try:
+            with rt.db.write() as session:
+                who = logic.caller(session, rt.secret, token, now)
+                return logic.power_capital(
+                    session, rt.secret, who, CitizenID, now, checksum=checksum
+                )
+        except MoiError as error:
+            error.citizen_id = CitizenID  # echoed in `id`, as a successful answer does
+            raise
+
+    return json_response(await rt.db.run(run, write=True))
+
+
+def create_app(rt: Runtime) -> FastAPI:
+    app = FastAPI(
+        title="MOI central electricity data API",
+        version="1",
+        description=DESCRIPTION,
+        docs_url="/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+        default_response_class=ORJSONResponse,
+    )
+    app.state.runtime = rt
+    install_error_handlers(app, render)
+    app.include_router(router)
+    document_request_models(app, [AuthenticateRequest])
+    return app

@@ -1,0 +1,84 @@
+"""What an organisation running the MOI hub does: client systems, their agents, accounts.
+
+Used by the demo data (and, later, the operator API and ``saphan moi`` commands).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from saphan.core.clock import to_utc_naive
+from saphan.core.hashing import key_digest
+from saphan.moi.admin_schemas import AccountIn
+from saphan.moi.models import MEA, Account, AgentSession, Audit, Bill, Client, ClientAgent
+
+
+def create_client(
+    session: Session,
+    secret: bytes,
+    client_id: str,
+    client_secret: str,
+    now: dt.datetime,
+    *,
+    name: str = "",
+    any_agent: bool = False,
+    agents: Sequence[str] = (),
+) -> Client:
+    client = Client(
+        client_id=client_id,
+        secret_digest=key_digest(secret, client_secret),
+        name=name,
+        any_agent=any_agent,
+        created_at=to_utc_naive(now),
+    )
+    session.add(client)
+    session.flush()
+    session.add_all(ClientAgent(client_id=client.id, agent_id=a) for a in agents)
+    session.flush()
+    return client
+
+
+def client_exists(session: Session, client_id: str) -> bool:
+    return session.scalar(select(Client.id).where(Client.client_id == client_id)) is not None
+
+
+def revoke_client(session: Session, client_id: str, now: dt.datetime) -> None:
+    client = session.scalars(select(Client).where(Client.client_id == client_id)).one()
+    client.revoked_at = to_utc_naive(now)
+
+
+def add_accounts(session: Session, accounts: Sequence[AccountIn], now: dt.datetime) -> None:
+    created = to_utc_naive(now)
+    for item in accounts:
+        account = Account(
+            citizen_id=item.citizen_id,
+            layout=item.layout,
+            account_no=item.account_no,
+            info=item.info,
+            created_at=created,
+        )
+        session.add(account)
+        session.flush()
+        session.add_all(
+            Bill(
+                account_id=account.id,
+                bill_date=b.bill_date,
+                units=b.units,
+                amount=b.amount,
+                info=b.info if item.layout != MEA else {},
+            )
+            for b in item.bills
+        )
+    session.flush()
+
+
+def audit_rows(session: Session) -> list[Audit]:
+    return list(session.scalars(select(Audit).order_by(Audit.id)))
+
+
+def sessions(session: Session) -> list[AgentSession]:
+    return list(session.scalars(select(AgentSession).order_by(AgentSession.id)))
