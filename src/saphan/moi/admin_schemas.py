@@ -23,7 +23,7 @@ class BillIn(BaseModel):
 
 
 class AccountIn(BaseModel):
-    citizen_id: str = Field(pattern=r"^\d{13}$")
+    citizen_id: str = Field(pattern=r"^[0-9]{13}$")
     layout: Literal["customerinfo", "CAList"]
     #: ``installationNumber`` or ``CANo``.
     account_no: str = Field(min_length=1, max_length=50)

@@ -34,7 +34,7 @@ SESSION_LENGTH = dt.timedelta(hours=8)
 HISTORY_LENGTH = 6
 PADDING: dict[str, Any] = {"kwh": 0, "Amount": 0, "billDate": ""}
 AUTHORIZED = "Authorized"
-_THIRTEEN_DIGITS = re.compile(r"\d{13}")
+_THIRTEEN_DIGITS = re.compile(r"[0-9]{13}")
 
 
 @dataclass(frozen=True, slots=True)
