@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,6 +12,7 @@ from fastapi import FastAPI
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
+from starlette.routing import Mount
 
 from saphan import __version__
 from saphan.config import Settings
@@ -83,6 +85,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.mount("/depa", depa_app(rt))
     if settings.admin_token is not None:
         app.mount("/admin/depa", depa_admin(rt))
+    for route in app.routes:
+        if isinstance(route, Mount):
+            # Starlette's mount pattern ends in ``.*``, which stops at a newline: a path with an
+            # encoded newline (%0A) in a path parameter would fall out of its service to the root
+            # 404. Match it to the end so the service answers, in its own envelope.
+            route.path_regex = re.compile(route.path_regex.pattern, re.DOTALL)
 
     app.add_middleware(AccessLogMiddleware, metrics=metrics)
 

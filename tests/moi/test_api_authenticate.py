@@ -102,7 +102,15 @@ async def test_a_revoked_client_cannot_authenticate(
 
 
 @pytest.mark.parametrize(
-    "agent", ["123", "12345678901234", "110040001234x", "๑๑๐๐๔๐๐๐๑๒๓๔๕", "%20110040001234"]
+    "agent",
+    [
+        "123",
+        "12345678901234",
+        "110040001234x",
+        "๑๑๐๐๔๐๐๐๑๒๓๔๕",
+        "%20110040001234",
+        "1100400012345%0A",  # an encoded newline still reaches MOI (schemathesis found it)
+    ],
 )
 async def test_an_agent_id_that_is_not_13_digits_is_400(
     client: httpx.AsyncClient, runtime: Runtime, moi_client: MoiClient, agent: str

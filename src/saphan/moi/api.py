@@ -49,7 +49,13 @@ router = APIRouter(prefix="/api/v1", responses=ERRORS)
 )
 async def authenticate(
     request: Request,
-    AgentID: Annotated[str, Path(description="The agent's 13-digit ID")],
+    AgentID: Annotated[
+        str,
+        Path(
+            description="The agent's 13-digit ID",
+            json_schema_extra={"pattern": "^[0-9]{13}$", "example": "1234567890123"},
+        ),
+    ],
 ) -> Response:
     """Open an 8-hour session for the agent with the client system's ClientID and ClientSecret."""
     rt: Runtime = request.app.state.runtime
@@ -76,7 +82,13 @@ async def authenticate(
 async def power_capital(
     request: Request,
     token: Token,
-    CitizenID: Annotated[str, Path(description="13-digit citizen or juristic-person ID")],
+    CitizenID: Annotated[
+        str,
+        Path(
+            description="13-digit citizen or juristic-person ID",
+            json_schema_extra={"pattern": "^[0-9]{13}$", "example": "3102400001917"},
+        ),
+    ],
 ) -> Response:
     """A citizen's electricity accounts, each with its latest 6 bills, newest first.
 
