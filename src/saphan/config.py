@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     #: MOI: refuse CitizenIDs that fail the Thai national-ID check digit (the spec's own
     #: example ID fails it, so this is off by default).
     moi_citizen_checksum: bool = False
+    #: MOI: PowerCapital lookups per client system per minute (rolling) and per Bangkok calendar
+    #: day, against mass lookups; over either, 429 with Retry-After. 0: no limit.
+    moi_quota_per_minute: int = Field(default=600, ge=0)
+    moi_quota_per_day: int = Field(default=50_000, ge=0)
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Self:

@@ -29,6 +29,7 @@ Token = Annotated[str | None, Depends(_token)]
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "Malformed AgentID, CitizenID or body"},
     401: {"model": ErrorResponse, "description": "Wrong credentials, or no valid session"},
+    429: {"model": ErrorResponse, "description": "The client system's lookup quota is used up"},
     500: {"model": ErrorResponse, "description": "Server-side error"},
 }
 
@@ -97,13 +98,15 @@ async def power_capital(
     rt: Runtime = request.app.state.runtime
     now = rt.clock.now()
     checksum = rt.settings.moi_citizen_checksum
+    settings = rt.settings
+    quota = logic.Quota(settings.moi_quota_per_minute or None, settings.moi_quota_per_day or None)
 
     def run() -> dict[str, Any]:
         try:
             with rt.db.write() as session:
                 who = logic.caller(session, rt.secret, token, now)
                 return logic.power_capital(
-                    session, rt.secret, who, CitizenID, now, checksum=checksum
+                    session, rt.secret, who, CitizenID, now, checksum=checksum, quota=quota
                 )
         except MoiError as error:
             error.citizen_id = CitizenID  # echoed in `id`, as a successful answer does

@@ -57,6 +57,12 @@ class TokenExpired(MoiError):
     message = "Session expired; authenticate again"
 
 
+class QuotaExceeded(MoiError):
+    status = 429
+    code = "QUOTA_EXCEEDED"
+    message = "Lookup quota exceeded"
+
+
 def envelope(
     *,
     citizen_id: str,

@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import math
 import re
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from saphan.core.clock import to_utc_naive
+from saphan.core.clock import BANGKOK, to_utc_naive
 from saphan.core.hashing import digests_equal, key_digest
 from saphan.moi.errors import (
     AgentNotAllowed,
@@ -24,6 +25,7 @@ from saphan.moi.errors import (
     InvalidClient,
     InvalidToken,
     MissingToken,
+    QuotaExceeded,
     TokenExpired,
     envelope,
 )
@@ -129,6 +131,48 @@ def caller(session: Session, secret: bytes, token: str | None, now: dt.datetime)
     return Caller(client_id=found.client_id, agent_id=found.agent_id)
 
 
+# -- quota -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Quota:
+    per_minute: int | None = None
+    per_day: int | None = None
+
+
+def check_quota(session: Session, who: Caller, quota: Quota, now: dt.datetime) -> None:
+    """Counted from the audit rows: lookups of this client system in the last 60 seconds and
+    since Bangkok midnight. Refused lookups are not audited, so they do not count."""
+    at = to_utc_naive(now)
+    if quota.per_minute is not None:
+        since = at - dt.timedelta(minutes=1)
+        count, oldest = session.execute(
+            select(func.count(), func.min(Audit.at)).where(
+                Audit.client_id == who.client_id, Audit.at > since
+            )
+        ).one()
+        if count >= quota.per_minute:
+            wait = (oldest + dt.timedelta(minutes=1) - at).total_seconds()
+            raise QuotaExceeded(
+                f"Lookup quota exceeded ({quota.per_minute} per minute)",
+                headers={"Retry-After": str(max(1, math.ceil(wait)))},
+            )
+    if quota.per_day is not None:
+        local = now.astimezone(BANGKOK)
+        midnight = dt.datetime.combine(local.date(), dt.time(), BANGKOK)
+        today = session.scalar(
+            select(func.count()).where(
+                Audit.client_id == who.client_id, Audit.at >= to_utc_naive(midnight)
+            )
+        )
+        if (today or 0) >= quota.per_day:
+            wait = (midnight + dt.timedelta(days=1) - local).total_seconds()
+            raise QuotaExceeded(
+                f"Lookup quota exceeded ({quota.per_day} per day)",
+                headers={"Retry-After": str(max(1, math.ceil(wait)))},
+            )
+
+
 # -- PowerCapital ------------------------------------------------------------------------------
 
 
@@ -195,9 +239,12 @@ def power_capital(
     now: dt.datetime,
     *,
     checksum: bool = False,
+    quota: Quota | None = None,
 ) -> dict[str, Any]:
     """The citizen's accounts of both layouts; every lookup is audited, found or not."""
     check_citizen_id(citizen_id, checksum=checksum)
+    if quota is not None:
+        check_quota(session, who, quota, now)
     accounts = session.scalars(
         select(Account).where(Account.citizen_id == citizen_id).order_by(Account.id)
     ).all()
