@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from saphan.core.runtime import Runtime
-from saphan.moi import demo
+from saphan.moi import demo, logic
 from saphan.moi.schemas import POWER_CAPITAL_EXAMPLE
 
 FIXTURES = Path(__file__).parent / "spec_examples"
@@ -101,3 +101,29 @@ async def test_the_demo_company_has_accounts_in_the_calist_layout(
 def test_seeding_twice_adds_nothing(runtime: Runtime) -> None:
     with runtime.db.write() as session:
         assert demo.seed(session, runtime.secret, runtime.clock.now()) is False
+
+
+@pytest.mark.usefixtures("demo_data")
+async def test_the_generated_demo_accounts_are_believable(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    accounts = demo.generated_accounts(runtime.clock.now().date())
+    assert len(accounts) == demo.GENERATED_HOUSEHOLDS + demo.GENERATED_PROVINCIAL
+    assert all(logic.thai_id_checksum_ok(a.citizen_id) for a in accounts)
+    assert {a.layout for a in accounts} == {"customerinfo", "CAList"}
+    auth = await client.post(
+        "/moi/api/v1/Authenticate/1234567890123",
+        json={"ClientID": demo.CLIENT_ID, "ClientSecret": demo.CLIENT_SECRET},
+    )
+    household = accounts[0]
+    body = (
+        await client.get(
+            f"/moi/api/v1/PowerCapital/{household.citizen_id}",
+            headers={"Token": auth.headers["Token"]},
+        )
+    ).json()
+    [info] = body["customerinfo"]
+    assert info["installationNumber"] == household.account_no
+    dates = [h["billDate"] for h in info["usageHistory"] if h["billDate"]]
+    assert dates == sorted(dates, reverse=True)
+    assert len(dates) == min(6, len(household.bills))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from saphan.core.clock import to_utc_naive
@@ -52,28 +52,33 @@ def revoke_client(session: Session, client_id: str, now: dt.datetime) -> None:
 
 
 def add_accounts(session: Session, accounts: Sequence[AccountIn], now: dt.datetime) -> None:
+    """Insert accounts and their bills (one flush for the accounts, one insert for the bills)."""
     created = to_utc_naive(now)
-    for item in accounts:
-        account = Account(
+    rows = [
+        Account(
             citizen_id=item.citizen_id,
             layout=item.layout,
             account_no=item.account_no,
             info=item.info,
             created_at=created,
         )
-        session.add(account)
-        session.flush()
-        session.add_all(
-            Bill(
-                account_id=account.id,
-                bill_date=b.bill_date,
-                units=b.units,
-                amount=b.amount,
-                info=b.info if item.layout != MEA else {},
-            )
-            for b in item.bills
-        )
+        for item in accounts
+    ]
+    session.add_all(rows)
     session.flush()
+    bills = [
+        {
+            "account_id": row.id,
+            "bill_date": b.bill_date,
+            "units": b.units,
+            "amount": b.amount,
+            "info": b.info if item.layout != MEA else {},
+        }
+        for row, item in zip(rows, accounts, strict=True)
+        for b in item.bills
+    ]
+    if bills:
+        session.execute(insert(Bill), bills)
 
 
 def audit_rows(session: Session) -> list[Audit]:
