@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from saphan.core.clock import to_utc_naive
+from saphan.core.clock import BANGKOK, to_utc_naive
 from saphan.core.hashing import key_digest
 from saphan.moi.admin_schemas import AccountIn
 from saphan.moi.models import MEA, Account, AgentSession, Audit, Bill, Client, ClientAgent
@@ -83,6 +83,28 @@ def add_accounts(session: Session, accounts: Sequence[AccountIn], now: dt.dateti
 
 def audit_rows(session: Session) -> list[Audit]:
     return list(session.scalars(select(Audit).order_by(Audit.id)))
+
+
+def list_audit(
+    session: Session,
+    *,
+    client_id: str | None = None,
+    agent_id: str | None = None,
+    day: dt.date | None = None,
+) -> list[tuple[Audit, str]]:
+    """Audit rows with their ClientID, oldest first, filtered by client, agent and Bangkok day."""
+    query = select(Audit, Client.client_id).join(Client, Client.id == Audit.client_id)
+    if client_id is not None:
+        query = query.where(Client.client_id == client_id)
+    if agent_id is not None:
+        query = query.where(Audit.agent_id == agent_id)
+    if day is not None:
+        start = dt.datetime.combine(day, dt.time(), BANGKOK)
+        query = query.where(
+            Audit.at >= to_utc_naive(start),
+            Audit.at < to_utc_naive(start + dt.timedelta(days=1)),
+        )
+    return [(row[0], row[1]) for row in session.execute(query.order_by(Audit.id))]
 
 
 def sessions(session: Session) -> list[AgentSession]:

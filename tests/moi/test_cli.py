@@ -1,0 +1,93 @@
+"""``saphan moi ...``: what an operator sees at the shell, and that a client the command creates
+works against the app (same database, same secret)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import httpx
+import pytest
+from click.testing import Result
+from typer.testing import CliRunner
+
+from saphan.cli import app as saphan
+from saphan.core.runtime import Runtime
+from tests.conftest import SECRET
+from tests.moi.conftest import AGENT, CITIZEN, PREFIX, MoiClient, power_capital, token_for
+
+Run = Callable[..., Result]
+
+
+@pytest.fixture
+def run(database_url: str) -> Run:
+    runner = CliRunner()
+
+    def invoke(*args: str) -> Result:
+        env: dict[str, str | None] = {
+            "SAPHAN_DATABASE_URL": database_url,
+            "SAPHAN_SECRET_KEY": SECRET,
+            "SAPHAN_DEMO": None,
+            "SAPHAN_ADMIN_TOKEN": None,
+            "COLUMNS": None,
+        }
+        return runner.invoke(saphan, list(args), env=env)
+
+    return invoke
+
+
+def ok(result: Result) -> str:
+    assert result.exit_code == 0, (result.exit_code, result.output, result.exception)
+    return result.output
+
+
+async def test_a_created_client_authenticates_and_its_lookups_are_listed(
+    run: Run, client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    out = ok(run("moi", "client", "create", "ministry-app", "--agent", AGENT))
+    secret = re.search(r"ClientSecret (\S+)", out)
+    assert secret is not None
+    assert "ClientID     ministry-app" in out
+    who = MoiClient("ministry-app", secret.group(1))
+    token = await token_for(client, who)
+    assert (await power_capital(client, CITIZEN, token)).status_code == 200
+
+    listed = ok(run("moi", "audit", "--client", "ministry-app", "--date", "2025-11-20"))
+    assert "2025-11-20 10:30:00" in listed
+    assert "*********0121" in listed
+    assert CITIZEN not in listed
+    assert AGENT in listed
+    assert "*********0121" not in ok(run("moi", "audit", "--date", "2025-11-21"))
+    assert "*********0121" not in ok(run("moi", "audit", "--agent", "9999999999999"))
+
+
+async def test_a_revoked_client_is_refused(run: Run, client: httpx.AsyncClient) -> None:
+    out = ok(run("moi", "client", "create", "--any-agent"))
+    match = re.search(r"ClientID\s+(\S+)\nClientSecret (\S+)", out)
+    assert match is not None
+    who = MoiClient(match.group(1), match.group(2))
+    assert len(who.client_id) == 15
+    ok(run("moi", "client", "revoke", who.client_id))
+    response = await client.post(f"{PREFIX}/Authenticate/{AGENT}", json=who.body)
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["client", "create", "x", "--agent", "123"], "AgentID must be 13 digits: 123"),
+        (["client", "create", "x"], "Give at least one --agent, or --any-agent"),
+        (["client", "revoke", "nobody"], "No client nobody"),
+        (["audit", "--date", "20-11-2025"], "--date must be YYYY-MM-DD"),
+    ],
+)
+def test_bad_input_is_refused_with_a_message(run: Run, args: list[str], message: str) -> None:
+    result = run("moi", *args)
+    assert result.exit_code == 1
+    assert message in result.output
+
+
+def test_a_client_id_is_created_once(run: Run) -> None:
+    ok(run("moi", "client", "create", "dup", "--any-agent"))
+    result = run("moi", "client", "create", "dup", "--any-agent")
+    assert (result.exit_code, "ClientID dup exists already" in result.output) == (1, True)
