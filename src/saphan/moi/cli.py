@@ -5,22 +5,27 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import string
+from pathlib import Path
 from typing import Optional
 
 import typer
+from pydantic import TypeAdapter, ValidationError
 from rich.console import Console
 from rich.table import Table
 
 from saphan.config import Settings
 from saphan.core.clock import wire_datetime
+from saphan.core.errors import describe_validation
 from saphan.core.runtime import Runtime
 from saphan.moi import operator
+from saphan.moi.admin_schemas import AccountIn
 
 app = typer.Typer(help="Operate the MOI hub: client systems, audit.", no_args_is_help=True)
 client_cli = typer.Typer(help="Client systems (the secret is shown once).", no_args_is_help=True)
 app.add_typer(client_cli, name="client")
 console = Console(soft_wrap=True)
 _ALPHABET = string.ascii_letters + string.digits
+_ACCOUNTS = TypeAdapter(list[AccountIn])
 
 
 def _runtime() -> Runtime:
@@ -88,6 +93,28 @@ def client_revoke(client_id: str = typer.Argument(..., help="The ClientID.")) ->
     finally:
         rt.db.dispose()
     console.print(f"revoked {client_id}")
+
+
+@app.command("import")
+def import_file(path: Path = typer.Argument(..., help="A JSON file: a list of accounts.")) -> None:
+    """Load accounts and bills (both layouts) from JSON, all or nothing, upserting by account
+    number and bill date. Format: docs/moi.md, "Loading data"."""
+    try:
+        accounts = _ACCOUNTS.validate_json(path.read_bytes())
+    except OSError as exc:
+        console.print(f"[red]Cannot read {path}: {exc.strerror}[/red]")
+        raise typer.Exit(1) from exc
+    except ValidationError as exc:
+        console.print(f"[red]{path}: {describe_validation(exc.errors())}; nothing loaded[/red]")
+        raise typer.Exit(1) from exc
+    rt = _runtime()
+    try:
+        with rt.db.write() as session:
+            created, updated = operator.import_accounts(session, accounts, rt.clock.now())
+    finally:
+        rt.db.dispose()
+    bills = sum(len(a.bills) for a in accounts)
+    console.print(f"{created} accounts created, {updated} updated, {bills} bills loaded")
 
 
 @app.command("audit")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from saphan.core.clock import BANGKOK, to_utc_naive
@@ -79,6 +79,50 @@ def add_accounts(session: Session, accounts: Sequence[AccountIn], now: dt.dateti
     ]
     if bills:
         session.execute(insert(Bill), bills)
+
+
+def import_accounts(
+    session: Session, accounts: Sequence[AccountIn], now: dt.datetime
+) -> tuple[int, int]:
+    """Upsert by (layout, account number): an existing account takes the file's holder and
+    fields, and its bills are upserted by date. Returns (accounts created, accounts updated).
+    All in the caller's transaction, so a file is loaded whole or not at all."""
+    created_accounts: list[AccountIn] = []
+    updated = 0
+    for item in accounts:
+        existing = session.scalar(
+            select(Account).where(
+                Account.layout == item.layout, Account.account_no == item.account_no
+            )
+        )
+        if existing is None:
+            created_accounts.append(item)
+            continue
+        updated += 1
+        existing.citizen_id = item.citizen_id
+        existing.info = item.info
+        dates = [b.bill_date for b in item.bills]
+        if dates:
+            session.execute(
+                delete(Bill).where(Bill.account_id == existing.id, Bill.bill_date.in_(dates))
+            )
+            session.execute(
+                insert(Bill),
+                [
+                    {
+                        "account_id": existing.id,
+                        "bill_date": b.bill_date,
+                        "units": b.units,
+                        "amount": b.amount,
+                        "info": b.info if item.layout != MEA else {},
+                    }
+                    for b in item.bills
+                ],
+            )
+    if created_accounts:
+        add_accounts(session, created_accounts, now)
+    session.flush()
+    return len(created_accounts), updated
 
 
 def audit_rows(session: Session) -> list[Audit]:
