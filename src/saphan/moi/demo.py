@@ -243,6 +243,7 @@ def seed(session: Session, secret: bytes, now: dt.datetime) -> bool:
         operator.create_client(
             session, secret, client_id, client_secret, now, name="demo", any_agent=True
         )
-    operator.add_accounts(session, [EXAMPLE_ACCOUNT, *COMPANY_ACCOUNTS], now)
-    operator.add_accounts(session, generated_accounts(now.date()), now)
+    # The same path as `saphan moi import`.
+    accounts = [EXAMPLE_ACCOUNT, *COMPANY_ACCOUNTS, *generated_accounts(now.date())]
+    operator.import_accounts(session, accounts, now)
     return True
