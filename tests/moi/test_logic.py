@@ -52,3 +52,8 @@ async def test_the_openapi_documents_both_operations(client: httpx.AsyncClient) 
         schema
     )
     assert "distict" in schema["CustomerInfo"]["properties"]
+    # Validation errors are 400 in MOI's envelope, never FastAPI's 422.
+    assert "HTTPValidationError" not in schema
+    for path in spec["paths"].values():
+        for operation in path.values():
+            assert "422" not in operation["responses"]
