@@ -11,8 +11,8 @@ from pydantic import BaseModel
 from sqlalchemy import Connection
 from starlette.responses import Response
 
-from saphan.core.body import document_request_models, json_body, parse_json
-from saphan.core.errors import http_error, install_error_handlers
+from saphan.core.body import document_request_models, json_body, parse_json, read_body
+from saphan.core.errors import install_error_handlers
 from saphan.core.jsonresponse import ORJSONResponse, json_response
 from saphan.core.runtime import Runtime
 from saphan.depa import logic
@@ -64,22 +64,6 @@ async def answer(
             return operation(conn, caller, parse_json(model, body, content_type), rt)
 
     return json_response(await rt.db.run(run, write=write))
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    """The body, or 413 in depa's envelope past ``limit`` bytes. (Starlette's own limit answers
-    a plain-text 413 and overwrites any response once Content-Length is over the limit.)"""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise http_error(413)
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise http_error(413)
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 router = APIRouter(prefix="/api/dp", responses=ERRORS)
