@@ -11,10 +11,10 @@ from pydantic import BaseModel
 from sqlalchemy import Connection
 from starlette.responses import Response
 
-from saphan.core.body import document_request_models, json_body, parse_json, read_body
-from saphan.core.errors import install_error_handlers
-from saphan.core.jsonresponse import ORJSONResponse, json_response
+from saphan.core.body import json_body, parse_json, read_body
+from saphan.core.jsonresponse import json_response
 from saphan.core.runtime import Runtime
+from saphan.core.service import create_service_app
 from saphan.depa import logic
 from saphan.depa.errors import render
 from saphan.depa.schemas import (
@@ -124,19 +124,12 @@ async def get_voucher_usage(request: Request, api_key: ApiKey) -> Response:
 
 
 def create_app(rt: Runtime) -> FastAPI:
-    app = FastAPI(
+    return create_service_app(
+        rt,
         title="depa AI-Transformation API",
         version="1",
         description=DESCRIPTION,
-        docs_url="/docs",
-        redoc_url=None,
-        openapi_url="/openapi.json",
-        default_response_class=ORJSONResponse,
+        render=render,
+        router=router,
+        request_models=[GetDPVouchersRequest, VoucherUsageRequest, GetVoucherUsageRequest],
     )
-    app.state.runtime = rt
-    install_error_handlers(app, render)
-    app.include_router(router)
-    document_request_models(
-        app, [GetDPVouchersRequest, VoucherUsageRequest, GetVoucherUsageRequest]
-    )
-    return app

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Depends, FastAPI, Path, Request
 from fastapi.security import APIKeyHeader
 from starlette.responses import Response
 
-from saphan.core.body import document_request_models, json_body, parse_json, read_body
-from saphan.core.errors import install_error_handlers
-from saphan.core.jsonresponse import ORJSONResponse, json_response
+from saphan.core.body import json_body, parse_json, read_body
+from saphan.core.jsonresponse import json_response
 from saphan.core.runtime import Runtime
+from saphan.core.service import create_service_app
 from saphan.moi import logic
 from saphan.moi.errors import MoiError, render
 from saphan.moi.schemas import AuthenticateRequest, ErrorResponse, PowerCapitalResponse
@@ -116,38 +116,12 @@ async def power_capital(
 
 
 def create_app(rt: Runtime) -> FastAPI:
-    app = FastAPI(
+    return create_service_app(
+        rt,
         title="MOI central electricity data API",
         version="1",
         description=DESCRIPTION,
-        docs_url="/docs",
-        redoc_url=None,
-        openapi_url="/openapi.json",
-        default_response_class=ORJSONResponse,
+        render=render,
+        router=router,
+        request_models=[AuthenticateRequest],
     )
-    app.state.runtime = rt
-    install_error_handlers(app, render)
-    app.include_router(router)
-    document_request_models(app, [AuthenticateRequest])
-    _drop_422(app)
-    return app
-
-
-def _drop_422(app: FastAPI) -> None:
-    """FastAPI documents a 422 for every route with parameters; MOI answers those as 400."""
-    build = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema:
-            return app.openapi_schema
-        schema = build()
-        for path in schema.get("paths", {}).values():
-            for operation in path.values():
-                operation.get("responses", {}).pop("422", None)
-        schemas = schema.get("components", {}).get("schemas", {})
-        for name in ("HTTPValidationError", "ValidationError"):
-            schemas.pop(name, None)
-        app.openapi_schema = schema
-        return schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
