@@ -10,11 +10,15 @@ from typing import Any
 
 import httpx
 import pytest
+from click.testing import Result
+from typer.testing import CliRunner
 
+from saphan.cli import app as saphan
 from saphan.core.runtime import Runtime
-from saphan.moi import operator
+from saphan.moi import importing, operator
 from saphan.moi.admin_schemas import AccountIn, BillIn
 from saphan.moi.models import MEA, PEA
+from tests.conftest import SECRET
 
 PREFIX = "/moi/api/v1"
 AGENT = "1100400012345"
@@ -33,6 +37,32 @@ class MoiClient:
 
 
 MakeClient = Callable[..., MoiClient]
+
+
+Run = Callable[..., Result]
+
+
+@pytest.fixture
+def run(database_url: str) -> Run:
+    """``saphan ...`` in-process, against the test's database."""
+    runner = CliRunner()
+
+    def invoke(*args: str) -> Result:
+        env: dict[str, str | None] = {
+            "SAPHAN_DATABASE_URL": database_url,
+            "SAPHAN_SECRET_KEY": SECRET,
+            "SAPHAN_DEMO": None,
+            "SAPHAN_ADMIN_TOKEN": None,
+            "COLUMNS": None,
+        }
+        return runner.invoke(saphan, list(args), env=env)
+
+    return invoke
+
+
+def ok(result: Result) -> str:
+    assert result.exit_code == 0, (result.exit_code, result.output, result.exception)
+    return result.output
 
 
 @pytest.fixture
@@ -100,7 +130,7 @@ def pea_account(citizen: str, number: str, bills: list[tuple[str, int, str]]) ->
 
 def add_accounts(runtime: Runtime, *accounts: AccountIn) -> None:
     with runtime.db.write() as session:
-        operator.add_accounts(session, list(accounts), runtime.clock.now())
+        importing.import_accounts(session, accounts, runtime.clock.now())
 
 
 async def authenticate(

@@ -59,8 +59,16 @@ async def test_each_authentication_opens_its_own_session(
         {"ClientID": "client-a", "ClientSecret": "wrong"},
         {"ClientID": "nobody", "ClientSecret": "secret-a-0123456789"},
         {"ClientID": "CLIENT-A", "ClientSecret": "secret-a-0123456789"},
+        {"ClientID": "client-a\u0000", "ClientSecret": "secret-a-0123456789"},
+        {"ClientID": "\u0000", "ClientSecret": "\u0000"},
     ],
-    ids=["wrong secret", "unknown client", "client id is case-sensitive"],
+    ids=[
+        "wrong secret",
+        "unknown client",
+        "client id is case-sensitive",
+        "NUL after a real client id",
+        "NUL only (PostgreSQL refuses NUL in text)",
+    ],
 )
 async def test_wrong_credentials_are_401(
     client: httpx.AsyncClient, runtime: Runtime, moi_client: MoiClient, body: dict[str, str]

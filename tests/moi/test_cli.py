@@ -5,42 +5,22 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
-from click.testing import Result
-from typer.testing import CliRunner
 
-from saphan.cli import app as saphan
 from saphan.core.runtime import Runtime
-from tests.conftest import SECRET
-from tests.moi.conftest import AGENT, CITIZEN, PREFIX, MoiClient, power_capital, token_for
-
-Run = Callable[..., Result]
-
-
-@pytest.fixture
-def run(database_url: str) -> Run:
-    runner = CliRunner()
-
-    def invoke(*args: str) -> Result:
-        env: dict[str, str | None] = {
-            "SAPHAN_DATABASE_URL": database_url,
-            "SAPHAN_SECRET_KEY": SECRET,
-            "SAPHAN_DEMO": None,
-            "SAPHAN_ADMIN_TOKEN": None,
-            "COLUMNS": None,
-        }
-        return runner.invoke(saphan, list(args), env=env)
-
-    return invoke
-
-
-def ok(result: Result) -> str:
-    assert result.exit_code == 0, (result.exit_code, result.output, result.exception)
-    return result.output
+from tests.moi.conftest import (
+    AGENT,
+    CITIZEN,
+    PREFIX,
+    MoiClient,
+    Run,
+    ok,
+    power_capital,
+    token_for,
+)
 
 
 async def test_a_created_client_authenticates_and_its_lookups_are_listed(

@@ -9,23 +9,20 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from pydantic import TypeAdapter, ValidationError
 from rich.console import Console
+from rich.progress import MofNCompleteColumn, Progress
 from rich.table import Table
 
 from saphan.config import Settings
 from saphan.core.clock import wire_datetime
-from saphan.core.errors import describe_validation
 from saphan.core.runtime import Runtime
-from saphan.moi import operator
-from saphan.moi.admin_schemas import AccountIn
+from saphan.moi import importing, operator
 
 app = typer.Typer(help="Operate the MOI hub: client systems, audit.", no_args_is_help=True)
 client_cli = typer.Typer(help="Client systems (the secret is shown once).", no_args_is_help=True)
 app.add_typer(client_cli, name="client")
 console = Console(soft_wrap=True)
 _ALPHABET = string.ascii_letters + string.digits
-_ACCOUNTS = TypeAdapter(list[AccountIn])
 
 
 def _runtime() -> Runtime:
@@ -96,25 +93,45 @@ def client_revoke(client_id: str = typer.Argument(..., help="The ClientID.")) ->
 
 
 @app.command("import")
-def import_file(path: Path = typer.Argument(..., help="A JSON file: a list of accounts.")) -> None:
-    """Load accounts and bills (both layouts) from JSON, all or nothing, upserting by account
-    number and bill date. Format: docs/moi.md, "Loading data"."""
+def import_file(
+    path: Path = typer.Argument(..., help="A .json or .csv file of accounts and bills."),
+    fmt: Optional[str] = typer.Option(  # noqa: UP045
+        None, "--format", help="json or csv (default: from the file's extension)."
+    ),
+) -> None:
+    """Load accounts and bills (both layouts) from JSON or CSV, all or nothing, upserting by
+    account number and bill date. Formats: docs/moi.md, "Loading data"."""
+    kind = (fmt or path.suffix.lstrip(".")).lower()
+    if kind not in ("json", "csv"):
+        console.print("[red]Say --format json or --format csv (or name the file .json/.csv)[/red]")
+        raise typer.Exit(2)
     try:
-        accounts = _ACCOUNTS.validate_json(path.read_bytes())
+        data = path.read_bytes()
     except OSError as exc:
         console.print(f"[red]Cannot read {path}: {exc.strerror}[/red]")
         raise typer.Exit(1) from exc
-    except ValidationError as exc:
-        console.print(f"[red]{path}: {describe_validation(exc.errors())}; nothing loaded[/red]")
+    try:
+        accounts = importing.parse_json(data) if kind == "json" else importing.parse_csv(data)
+    except importing.ImportFailed as exc:
+        console.print(f"[red]{path}: {exc}; nothing loaded[/red]")
         raise typer.Exit(1) from exc
+    total = sum(len(a.bills) for a in accounts)
     rt = _runtime()
     try:
-        with rt.db.write() as session:
-            created, updated = operator.import_accounts(session, accounts, rt.clock.now())
+        with (
+            Progress(*Progress.get_default_columns(), MofNCompleteColumn(), console=console) as bar,
+            rt.db.write() as session,
+        ):
+            task = bar.add_task(f"{len(accounts)} accounts", total=total)
+            result = importing.import_accounts(
+                session, accounts, rt.clock.now(), lambda n: bar.advance(task, n)
+            )
     finally:
         rt.db.dispose()
-    bills = sum(len(a.bills) for a in accounts)
-    console.print(f"{created} accounts created, {updated} updated, {bills} bills loaded")
+    console.print(
+        f"{result.accounts_created} accounts created, {result.accounts_updated} updated, "
+        f"{result.bills} bills loaded"
+    )
 
 
 @app.command("audit")

@@ -16,7 +16,7 @@ from functools import cache
 from faker import Faker
 from sqlalchemy.orm import Session
 
-from saphan.moi import operator
+from saphan.moi import importing, operator
 from saphan.moi.admin_schemas import AccountIn, BillIn
 from saphan.moi.models import MEA, PEA
 
@@ -245,5 +245,5 @@ def seed(session: Session, secret: bytes, now: dt.datetime) -> bool:
         )
     # The same path as `saphan moi import`.
     accounts = [EXAMPLE_ACCOUNT, *COMPANY_ACCOUNTS, *generated_accounts(now.date())]
-    operator.import_accounts(session, accounts, now)
+    importing.import_accounts(session, accounts, now)
     return True

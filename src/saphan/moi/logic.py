@@ -84,7 +84,11 @@ def authenticate(
 ) -> str:
     """Check the client and the agent, open a session; returns the token (shown once)."""
     check_agent_id(agent_id)
-    client = session.scalar(select(Client).where(Client.client_id == body.ClientID))
+    # No issued ClientID holds a NUL, and PostgreSQL refuses one in a text parameter.
+    issued = "\x00" not in body.ClientID
+    client = (
+        session.scalar(select(Client).where(Client.client_id == body.ClientID)) if issued else None
+    )
     digest = key_digest(secret, body.ClientSecret)
     stored = client.secret_digest if client is not None else key_digest(secret, "")
     if client is None or not digests_equal(stored, digest) or client.revoked_at is not None:
