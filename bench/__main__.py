@@ -1,6 +1,6 @@
 """``python -m bench SCENARIO [--db sqlite|postgresql|both] [--duration S] [--connections N]``
 
-Scenarios: depa-vouchers, depa-usage, all. See bench/README.md.
+Scenarios: depa-vouchers, depa-usage, moi-import, moi-lookup, all. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -15,9 +15,12 @@ import subprocess
 import sys
 import time
 
-from bench import harness
+from bench import harness, moi, scenarios
 from bench.harness import BenchError
-from bench.scenarios import SCENARIOS, Options, Report
+from bench.scenarios import Options, Report
+
+#: Every scenario: depa's in bench/scenarios.py, each other service's in its own module.
+SCENARIOS = {**scenarios.SCENARIOS, **moi.SCENARIOS}
 
 
 def machine() -> dict[str, str]:
@@ -52,13 +55,13 @@ def _git(*args: str) -> str:
 
 
 def render(report: Report) -> str:
-    lines = [
-        f"### {report.scenario} on {report.database}",
-        "",
-        "| scenario | database | connections | req/s | p50 ms | p99 ms | ratio to floor "
-        "| cores: server / postgres / wrk / other |",
-        "|---|---|---:|---:|---:|---:|---:|---|",
-    ]
+    lines = [f"### {report.scenario} on {report.database}", ""]
+    if report.rows:
+        lines += [
+            "| scenario | database | connections | req/s | p50 ms | p99 ms | ratio to floor "
+            "| cores: server / postgres / wrk / other |",
+            "|---|---|---:|---:|---:|---:|---:|---|",
+        ]
     for row in report.rows:
         run = row.run
         database = "-" if row.floor is None else report.database
@@ -76,6 +79,11 @@ def render(report: Report) -> str:
         ]
         for label, rows_per_s, p50, p99, ratio in report.throughput:
             lines.append(f"| {label} | {rows_per_s:,.0f} | {p50:.2f} | {p99:.2f} | {ratio:.3f} |")
+    if report.timings:
+        lines += ["", "| step | seconds | items | items/s |", "|---|---:|---:|---:|"]
+        for what, seconds, items, unit in report.timings:
+            rate = items / seconds if seconds > 0 else 0.0
+            lines.append(f"| {what} | {seconds:.1f} | {items:,} {unit} | {rate:,.0f} |")
     if report.targets:
         lines += ["", "| target | measured | goal | |", "|---|---:|---|---|"]
         for t in report.targets:

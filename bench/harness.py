@@ -198,8 +198,11 @@ def tail(path: Path, lines: int = 20) -> str:
 
 
 @contextmanager
-def saphan_server(database_url: str, secret_key: str, name: str) -> Iterator[Server]:
-    """``saphan serve --host 127.0.0.1 --port P --workers 1`` with SAPHAN_LOG_LEVEL=WARNING."""
+def saphan_server(
+    database_url: str, secret_key: str, name: str, settings: Mapping[str, str] | None = None
+) -> Iterator[Server]:
+    """``saphan serve --host 127.0.0.1 --port P --workers 1`` with SAPHAN_LOG_LEVEL=WARNING and
+    any other ``SAPHAN_*`` ``settings``."""
     port = free_port()
     command = [
         *saphan_command(),
@@ -216,6 +219,7 @@ def saphan_server(database_url: str, secret_key: str, name: str) -> Iterator[Ser
             "SAPHAN_DATABASE_URL": database_url,
             "SAPHAN_SECRET_KEY": secret_key,
             "SAPHAN_LOG_LEVEL": "WARNING",
+            **(settings or {}),
         }
     )
     with serve(name, command, port, env=env, ready_path="/healthz") as server:

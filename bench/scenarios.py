@@ -67,6 +67,8 @@ class Report:
     rows: list[Row] = field(default_factory=list)
     #: (label, rows/s, p50 ms, p99 ms, ratio to raw) for depa-usage
     throughput: list[tuple[str, float, float, float, float]] = field(default_factory=list)
+    #: (what, seconds, items, item name) for steps timed as a whole, such as an import
+    timings: list[tuple[str, float, int, str]] = field(default_factory=list)
     targets: list[Target] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     commands: list[str] = field(default_factory=list)

@@ -14,9 +14,9 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any, Literal, cast
+from typing import Any, Literal, NamedTuple
 
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import bindparam, delete, insert, select, update
@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from saphan.core.clock import to_utc_naive
 from saphan.core.db import Base
 from saphan.core.errors import describe_validation
-from saphan.moi.admin_schemas import AccountIn, BillIn
+from saphan.moi.admin_schemas import AccountIn
 from saphan.moi.models import MEA, PEA, Account, Bill
 from saphan.moi.schemas import CustomerInfo, PeaAccount
 
@@ -50,6 +50,34 @@ _ACCOUNT, _BILL = (Base.metadata.tables[m.__tablename__] for m in (Account, Bill
 _CHUNK = 2_000  # accounts per round of statements
 _UNIT = Decimal("0.01")
 _MAX = Decimal("1e14")  # Numeric(16, 2)
+
+
+class LoadedBill(NamedTuple):
+    bill_date: dt.date
+    units: Decimal
+    amount: Decimal
+    #: The CAList layout's other bill fields; empty for the customerinfo layout.
+    info: dict[str, str]
+
+
+@dataclass(slots=True)
+class Loaded:
+    """A checked account, as loading holds it: far lighter than a Pydantic model per bill,
+    which matters at a million bills."""
+
+    citizen_id: str
+    layout: str
+    account_no: str
+    info: dict[str, Any]
+    bills: list[LoadedBill] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, account: AccountIn) -> Loaded:
+        bills = [
+            LoadedBill(b.bill_date, b.units, b.amount, b.info if account.layout == PEA else {})
+            for b in account.bills
+        ]
+        return cls(account.citizen_id, account.layout, account.account_no, account.info, bills)
 
 
 class ImportFailed(ValueError):
@@ -78,7 +106,7 @@ def import_bytes(
     return import_accounts(session, accounts, now, progress)
 
 
-def parse_json(data: bytes) -> list[AccountIn]:
+def parse_json(data: bytes) -> list[Loaded]:
     """The JSON format: a list of accounts (docs/moi.md, "Loading data")."""
     try:
         accounts = _ACCOUNTS.validate_json(data)
@@ -88,7 +116,7 @@ def parse_json(data: bytes) -> list[AccountIn]:
         problem = field_problem(account)
         if problem is not None:
             raise ImportFailed(f"[{index}].{problem}")
-    return accounts
+    return [Loaded.of(account) for account in accounts]
 
 
 def field_problem(account: AccountIn) -> str | None:
@@ -108,7 +136,7 @@ def field_problem(account: AccountIn) -> str | None:
     return None
 
 
-def parse_csv(data: bytes) -> list[AccountIn]:
+def parse_csv(data: bytes) -> list[Loaded]:
     """The CSV format: UTF-8 (a BOM is allowed), a header row, one row per bill; an account's
     columns repeat on each of its bill rows and must agree; a row with no ``bill_date`` is an
     account without bills. Columns: ``citizen_id,layout,account_no``, then ``bill_date,units,
@@ -125,7 +153,7 @@ def parse_csv(data: bytes) -> list[AccountIn]:
     except csv.Error as exc:
         raise ImportFailed(f"row 1: {exc}") from exc
     columns = _check_header(header)
-    accounts: dict[tuple[str, str], tuple[AccountIn, int]] = {}
+    accounts: dict[tuple[str, str], tuple[Loaded, int]] = {}
     number = 1
     while True:
         number += 1
@@ -182,7 +210,7 @@ def _check_header(header: list[str]) -> _Columns:
 
 
 def _add_row(
-    accounts: dict[tuple[str, str], tuple[AccountIn, int]],
+    accounts: dict[tuple[str, str], tuple[Loaded, int]],
     columns: _Columns,
     row: list[str],
     number: int,
@@ -208,13 +236,7 @@ def _add_row(
     key = (layout, account_no)
     found = accounts.get(key)
     if found is None:
-        account = AccountIn.model_construct(
-            citizen_id=citizen_id,
-            layout=cast(Literal["customerinfo", "CAList"], layout),
-            account_no=account_no,
-            info=info,
-            bills=[],
-        )
+        account = Loaded(citizen_id, layout, account_no, info)
         accounts[key] = (account, number)
     else:
         account, first = found
@@ -229,7 +251,7 @@ def _add_row(
 
 def _bill(
     row: list[str], columns: _Columns, layout: str, fail: Callable[[str, str], ImportFailed]
-) -> BillIn:
+) -> LoadedBill:
     try:
         day = dt.date.fromisoformat(row[columns.index["bill_date"]])
     except ValueError:
@@ -239,7 +261,7 @@ def _bill(
         raise fail("units", "must not be negative")
     amount = _money(row[columns.index["amount"]], "amount", fail)
     extra = {name: row[position] for name, position in columns.bill} if layout == PEA else {}
-    return BillIn.model_construct(bill_date=day, units=units, amount=amount, info=extra)
+    return LoadedBill(day, units, amount, extra)
 
 
 def _money(cell: str, column: str, fail: Callable[[str, str], ImportFailed]) -> Decimal:
@@ -252,27 +274,31 @@ def _money(cell: str, column: str, fail: Callable[[str, str], ImportFailed]) -> 
     return value
 
 
-def _merged(accounts: Sequence[AccountIn]) -> list[AccountIn]:
+def _merged(accounts: Sequence[AccountIn | Loaded]) -> list[Loaded]:
     """One entry per (layout, account number): a later entry takes the holder and fields, and
     its bills replace earlier ones of the same date."""
-    out: dict[tuple[str, str], AccountIn] = {}
-    for account in accounts:
+    out: dict[tuple[str, str], Loaded] = {}
+    for given in accounts:
+        account = given if isinstance(given, Loaded) else Loaded.of(given)
         key = (account.layout, account.account_no)
         earlier = out.get(key)
-        if earlier is not None:
-            bills = {b.bill_date: b for b in (*earlier.bills, *account.bills)}
-            account = account.model_copy(update={"bills": list(bills.values())})
-        else:
-            bills = {b.bill_date: b for b in account.bills}
-            if len(bills) != len(account.bills):
-                account = account.model_copy(update={"bills": list(bills.values())})
+        bills = [*earlier.bills, *account.bills] if earlier is not None else account.bills
+        by_date = {b.bill_date: b for b in bills}
+        if earlier is not None or len(by_date) != len(account.bills):
+            account = Loaded(
+                account.citizen_id,
+                account.layout,
+                account.account_no,
+                account.info,
+                list(by_date.values()),
+            )
         out[key] = account
     return list(out.values())
 
 
 def import_accounts(
     session: Session,
-    accounts: Sequence[AccountIn],
+    accounts: Sequence[AccountIn | Loaded],
     now: dt.datetime,
     progress: Progress | None = None,
 ) -> ImportResult:
@@ -294,7 +320,7 @@ def import_accounts(
 
 
 def _write_accounts(
-    session: Session, chunk: Sequence[AccountIn], created_at: dt.datetime
+    session: Session, chunk: Sequence[Loaded], created_at: dt.datetime
 ) -> tuple[dict[tuple[str, str], int], int]:
     """Create the chunk's new accounts and update the others, replacing the bills of the dates
     the file gives. Returns every account's row id and how many were created."""
@@ -354,7 +380,7 @@ def _write_accounts(
 
 
 def _write_bills(
-    session: Session, chunk: Sequence[AccountIn], row_ids: dict[tuple[str, str], int]
+    session: Session, chunk: Sequence[Loaded], row_ids: dict[tuple[str, str], int]
 ) -> int:
     rows = list(_bill_rows(chunk, row_ids))
     if rows:
@@ -363,7 +389,7 @@ def _write_bills(
 
 
 def _bill_rows(
-    chunk: Sequence[AccountIn], row_ids: dict[tuple[str, str], int]
+    chunk: Sequence[Loaded], row_ids: dict[tuple[str, str], int]
 ) -> Iterator[dict[str, Any]]:
     for account in chunk:
         row_id = row_ids[(account.layout, account.account_no)]
@@ -373,5 +399,5 @@ def _bill_rows(
                 "bill_date": bill.bill_date,
                 "units": bill.units,
                 "amount": bill.amount,
-                "info": bill.info if account.layout == PEA else {},
+                "info": bill.info,
             }
