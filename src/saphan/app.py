@@ -24,6 +24,7 @@ from saphan.core.observability import AccessLogMiddleware, Metrics
 from saphan.core.runtime import Runtime
 from saphan.depa.admin_api import create_admin_app as depa_admin
 from saphan.depa.api import create_app as depa_app
+from saphan.moi.admin_api import create_admin_app as moi_admin
 from saphan.moi.api import create_app as moi_app
 
 log = logging.getLogger("saphan.app")
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.mount("/moi", moi_app(rt))
     app.mount("/depa", depa_app(rt))
     if settings.admin_token is not None:
+        app.mount("/admin/moi", moi_admin(rt))
         app.mount("/admin/depa", depa_admin(rt))
     for route in app.routes:
         if isinstance(route, Mount):

@@ -3,26 +3,35 @@
 from __future__ import annotations
 
 import datetime as dt
-import secrets
-import string
+from collections.abc import Callable
 from pathlib import Path
-from typing import Optional
+from typing import Optional, TypeVar, cast
 
 import typer
 from rich.console import Console
 from rich.progress import MofNCompleteColumn, Progress
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from saphan.config import Settings
 from saphan.core.clock import wire_datetime
+from saphan.core.errors import ServiceError
 from saphan.core.runtime import Runtime
 from saphan.moi import importing, operator
+from saphan.moi.operator import SessionStatus
 
-app = typer.Typer(help="Operate the MOI hub: client systems, audit.", no_args_is_help=True)
+app = typer.Typer(
+    help="Operate the MOI hub: client systems, agents, sessions, audit, accounts.",
+    no_args_is_help=True,
+)
 client_cli = typer.Typer(help="Client systems (the secret is shown once).", no_args_is_help=True)
+agent_cli = typer.Typer(help="Which agents may use a client system.", no_args_is_help=True)
+sessions_cli = typer.Typer(help="Agents' sessions (never their tokens).", no_args_is_help=True)
 app.add_typer(client_cli, name="client")
+app.add_typer(agent_cli, name="agent")
+app.add_typer(sessions_cli, name="sessions")
 console = Console(soft_wrap=True)
-_ALPHABET = string.ascii_letters + string.digits
+T = TypeVar("T")
 
 
 def _runtime() -> Runtime:
@@ -34,8 +43,30 @@ def _runtime() -> Runtime:
     return Runtime.from_settings(settings)
 
 
-def _random(length: int) -> str:
-    return "".join(secrets.choice(_ALPHABET) for _ in range(length))
+def _run(work: Callable[[Session, Runtime], T], *, write: bool = True) -> T:
+    """``work`` in one transaction; an operator error is its message and exit status 1."""
+    rt = _runtime()
+    try:
+        with rt.db.write() if write else rt.db.read() as session:
+            return work(session, rt)
+    except ServiceError as exc:
+        console.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(1) from exc
+    finally:
+        rt.db.dispose()
+
+
+def _show(table: Table) -> None:
+    """At its natural width when not a terminal (Rich would assume 80 columns and cut cells)."""
+    if console.is_terminal:
+        console.print(table)
+    else:
+        Console(file=console.file, width=10_000).print(table)
+
+
+def _print_secret(client_id: str, client_secret: str) -> None:
+    console.print(f"ClientID     {client_id}")
+    console.print(f"ClientSecret {client_secret}  (shown once: store it now)")
 
 
 @client_cli.command("create")
@@ -46,50 +77,90 @@ def client_create(
     name: str = typer.Option("", "--name", help="Who runs the client system."),
 ) -> None:
     """Register a client system; prints its ClientID and ClientSecret (the secret only now)."""
-    bad = [a for a in agent if not (len(a) == 13 and a.isascii() and a.isdigit())]
-    if bad:
-        console.print(f"[red]AgentID must be 13 digits: {', '.join(bad)}[/red]")
-        raise typer.Exit(1)
     if not agent and not any_agent:
         console.print("[red]Give at least one --agent, or --any-agent[/red]")
         raise typer.Exit(1)
-    rt = _runtime()
-    client_id = client_id or _random(15)
-    client_secret = _random(32)
-    try:
-        with rt.db.write() as session:
-            if operator.client_exists(session, client_id):
-                console.print(f"[red]ClientID {client_id} exists already[/red]")
-                raise typer.Exit(1)
-            operator.create_client(
-                session,
-                rt.secret,
-                client_id,
-                client_secret,
-                rt.clock.now(),
-                name=name,
-                any_agent=any_agent,
-                agents=agent,
-            )
-    finally:
-        rt.db.dispose()
-    console.print(f"ClientID     {client_id}")
-    console.print(f"ClientSecret {client_secret}  (shown once: store it now)")
+    created = _run(
+        lambda s, rt: operator.register_client(
+            s,
+            rt.secret,
+            rt.clock.now(),
+            client_id=client_id,
+            name=name,
+            any_agent=any_agent,
+            agents=agent,
+        )
+    )
+    _print_secret(created.clientId, created.clientSecret)
+
+
+@client_cli.command("list")
+def client_list() -> None:
+    """Every client system, revoked ones too (never a secret)."""
+    clients = _run(lambda s, rt: operator.list_clients(s, rt.clock.now()), write=False)
+    table = Table("client", "name", "agents", "open sessions", "created", "revoked")
+    for c in clients:
+        agents = ", ".join(c.agents)
+        if c.anyAgent:
+            agents = "any" + (f" (listed: {agents})" if agents else "")
+        table.add_row(c.clientId, c.name, agents, str(c.activeSessions), c.createdAt, c.revokedAt)
+    _show(table)
+
+
+@client_cli.command("update")
+def client_update(
+    client_id: str = typer.Argument(..., help="The ClientID."),
+    name: Optional[str] = typer.Option(None, "--name", help="A new name."),  # noqa: UP045
+    any_agent: Optional[bool] = typer.Option(  # noqa: UP045
+        None,
+        "--any-agent/--listed-agents",
+        help="Any 13-digit AgentID may use it, or only the listed ones (whose open sessions "
+        "stay; the others' end).",
+    ),
+) -> None:
+    """Rename a client system, or switch "any agent" on or off."""
+    _run(
+        lambda s, rt: operator.update_client(
+            s, client_id, rt.clock.now(), name=name, any_agent=any_agent
+        )
+    )
+    console.print(f"updated {client_id}")
 
 
 @client_cli.command("revoke")
 def client_revoke(client_id: str = typer.Argument(..., help="The ClientID.")) -> None:
     """Revoke a client system: it cannot authenticate, and its open sessions end now."""
-    rt = _runtime()
-    try:
-        with rt.db.write() as session:
-            if not operator.client_exists(session, client_id):
-                console.print(f"[red]No client {client_id}[/red]")
-                raise typer.Exit(1)
-            operator.revoke_client(session, client_id, rt.clock.now())
-    finally:
-        rt.db.dispose()
+    _run(lambda s, rt: operator.revoke_client(s, client_id, rt.clock.now()))
     console.print(f"revoked {client_id}")
+
+
+@client_cli.command("rotate-secret")
+def client_rotate_secret(client_id: str = typer.Argument(..., help="The ClientID.")) -> None:
+    """A new ClientSecret, printed once. The old one stops working now, and the client's open
+    sessions end (whoever held the old secret may have opened them)."""
+    rotated = _run(lambda s, rt: operator.rotate_secret(s, rt.secret, client_id, rt.clock.now()))
+    _print_secret(rotated.clientId, rotated.clientSecret)
+    console.print(f"{client_id}: the old secret no longer works; its open sessions ended")
+
+
+@agent_cli.command("allow")
+def agent_allow(
+    client_id: str = typer.Argument(..., help="The ClientID."),
+    agent_id: str = typer.Argument(..., help="The agent's 13-digit ID."),
+) -> None:
+    """Let AGENT_ID authenticate with CLIENT_ID."""
+    _run(lambda s, _rt: operator.allow_agent(s, client_id, agent_id))
+    console.print(f"{agent_id} may use {client_id}")
+
+
+@agent_cli.command("disallow")
+def agent_disallow(
+    client_id: str = typer.Argument(..., help="The ClientID."),
+    agent_id: str = typer.Argument(..., help="The agent's 13-digit ID."),
+) -> None:
+    """AGENT_ID may no longer authenticate with CLIENT_ID; its sessions there end now."""
+    _run(lambda s, rt: operator.disallow_agent(s, client_id, agent_id, rt.clock.now()))
+    console.print(f"{agent_id} may no longer use {client_id}; its sessions there ended")
 
 
 @app.command("import")
@@ -166,3 +237,70 @@ def audit(
         console.print(table)
     else:
         Console(file=console.file, width=10_000).print(table)
+
+
+@sessions_cli.command("list")
+def sessions_list(
+    client_id: Optional[str] = typer.Option(None, "--client", help="Only this ClientID."),  # noqa: UP045
+    agent_id: Optional[str] = typer.Option(None, "--agent", help="Only this AgentID."),  # noqa: UP045
+    status: Optional[str] = typer.Option(  # noqa: UP045
+        None, "--status", help="active, expired or revoked."
+    ),
+    page: int = typer.Option(1, min=1),
+    per_page: int = typer.Option(100, "--per-page", min=1, max=1000),
+) -> None:
+    """Sessions, oldest first: id, client, agent, opened, expires, revoked, state (never the
+    token)."""
+    if status not in (None, "active", "expired", "revoked"):
+        console.print("[red]--status must be active, expired or revoked[/red]")
+        raise typer.Exit(1)
+    state = cast(SessionStatus | None, status)
+    total, rows = _run(
+        lambda s, rt: operator.list_sessions(
+            s,
+            rt.clock.now(),
+            client_id=client_id,
+            agent_id=agent_id,
+            status=state,
+            page=page,
+            per_page=per_page,
+        ),
+        write=False,
+    )
+    table = Table(
+        "id", "client", "agent", "opened", "expires", "revoked", "state", title=f"{total} sessions"
+    )
+    for r in rows:
+        table.add_row(
+            str(r.id), r.clientId, r.agentId, r.createdAt, r.expiresAt, r.revokedAt, r.status
+        )
+    _show(table)
+
+
+@sessions_cli.command("revoke")
+def sessions_revoke(
+    session_id: Optional[int] = typer.Argument(None, help="One session, by its id."),  # noqa: UP045
+    client_id: Optional[str] = typer.Option(  # noqa: UP045
+        None, "--client", help="Every open session of this ClientID."
+    ),
+    agent_id: Optional[str] = typer.Option(  # noqa: UP045
+        None, "--agent", help="Every open session of this AgentID (with --client: there only)."
+    ),
+) -> None:
+    """End one session (by id), or every open one of a client, an agent, or both."""
+    if session_id is not None:
+        if client_id is not None or agent_id is not None:
+            console.print("[red]Give a session id, or --client/--agent, not both[/red]")
+            raise typer.Exit(1)
+        ended = _run(lambda s, rt: operator.revoke_session(s, session_id, rt.clock.now()))
+        console.print(f"session {ended.id} ({ended.clientId}, {ended.agentId}) {ended.status}")
+        return
+    if client_id is None and agent_id is None:
+        console.print("[red]Give a session id, --client or --agent[/red]")
+        raise typer.Exit(1)
+    count = _run(
+        lambda s, rt: operator.revoke_sessions_of(
+            s, rt.clock.now(), client_id=client_id, agent_id=agent_id
+        )
+    )
+    console.print(f"{count} open sessions ended")
