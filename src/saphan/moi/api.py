@@ -103,10 +103,10 @@ async def power_capital(
 
     def run() -> dict[str, Any]:
         try:
-            with rt.db.write() as session:
-                who = logic.caller(session, rt.secret, token, now)
+            with rt.db.begin() as conn:
+                who = logic.caller(conn, rt.secret, token, now)
                 return logic.power_capital(
-                    session, rt.secret, who, CitizenID, now, checksum=checksum, quota=quota
+                    conn, rt.secret, who, CitizenID, now, checksum=checksum, quota=quota
                 )
         except MoiError as error:
             error.citizen_id = CitizenID  # echoed in `id`, as a successful answer does

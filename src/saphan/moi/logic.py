@@ -11,9 +11,11 @@ import re
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, and_, bindparam, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from saphan.core.clock import BANGKOK, to_utc_naive
@@ -29,7 +31,17 @@ from saphan.moi.errors import (
     TokenExpired,
     envelope,
 )
-from saphan.moi.models import MEA, PEA, Account, AgentSession, Audit, Bill, Client, ClientAgent
+from saphan.moi.models import (
+    MEA,
+    PEA,
+    Account,
+    AgentSession,
+    Audit,
+    Bill,
+    Client,
+    ClientAgent,
+    LookupDay,
+)
 from saphan.moi.schemas import AuthenticateRequest, CustomerInfo, PeaAccount
 
 SESSION_LENGTH = dt.timedelta(hours=8)
@@ -115,24 +127,34 @@ def authenticate(
     return token
 
 
-def caller(session: Session, secret: bytes, token: str | None, now: dt.datetime) -> Caller:
+_SESSION_BY_DIGEST = (
+    select(
+        AgentSession.token_digest,
+        AgentSession.client_id,
+        AgentSession.agent_id,
+        AgentSession.expires_at,
+        AgentSession.revoked_at,
+        Client.revoked_at,
+    )
+    .join(Client, Client.id == AgentSession.client_id)
+    .where(AgentSession.token_digest == bindparam("digest"))
+)
+
+
+def caller(conn: Connection, secret: bytes, token: str | None, now: dt.datetime) -> Caller:
     """The session a ``Token`` header names: missing, unknown, revoked, expired -> 401."""
     if not token or not token.strip():
         raise MissingToken()
     digest = key_digest(secret, token.strip())
-    row = session.execute(
-        select(AgentSession, Client.revoked_at)
-        .join(Client, Client.id == AgentSession.client_id)
-        .where(AgentSession.token_digest == digest)
-    ).first()
-    if row is None or not digests_equal(row[0].token_digest, digest):
+    row = conn.execute(_SESSION_BY_DIGEST, {"digest": digest}).first()
+    if row is None or not digests_equal(row[0], digest):
         raise InvalidToken()
-    found, client_revoked = row[0], row[1]
-    if found.revoked_at is not None or client_revoked is not None:
+    _digest, client_id, agent_id, expires_at, revoked_at, client_revoked = row
+    if revoked_at is not None or client_revoked is not None:
         raise InvalidToken()
-    if to_utc_naive(now) >= found.expires_at:
+    if to_utc_naive(now) >= expires_at:
         raise TokenExpired()
-    return Caller(client_id=found.client_id, agent_id=found.agent_id)
+    return Caller(client_id=client_id, agent_id=agent_id)
 
 
 # -- quota -------------------------------------------------------------------------------------
@@ -144,16 +166,22 @@ class Quota:
     per_day: int | None = None
 
 
-def check_quota(session: Session, who: Caller, quota: Quota, now: dt.datetime) -> None:
-    """Counted from the audit rows: lookups of this client system in the last 60 seconds and
-    since Bangkok midnight. Refused lookups are not audited, so they do not count."""
+_RECENT_LOOKUPS = select(func.count(), func.min(Audit.at)).where(
+    Audit.client_id == bindparam("client"), Audit.at > bindparam("since")
+)
+_LOOKUPS_TODAY = select(LookupDay.lookups).where(
+    LookupDay.client_id == bindparam("client"), LookupDay.day == bindparam("day")
+)
+
+
+def check_quota(conn: Connection, who: Caller, quota: Quota, now: dt.datetime) -> None:
+    """Lookups of this client system in the last 60 seconds (its audit rows) and since Bangkok
+    midnight (its day counter). Refused lookups are not audited, so they do not count."""
     at = to_utc_naive(now)
     if quota.per_minute is not None:
         since = at - dt.timedelta(minutes=1)
-        count, oldest = session.execute(
-            select(func.count(), func.min(Audit.at)).where(
-                Audit.client_id == who.client_id, Audit.at > since
-            )
+        count, oldest = conn.execute(
+            _RECENT_LOOKUPS, {"client": who.client_id, "since": since}
         ).one()
         if count >= quota.per_minute:
             wait = (oldest + dt.timedelta(minutes=1) - at).total_seconds()
@@ -163,18 +191,25 @@ def check_quota(session: Session, who: Caller, quota: Quota, now: dt.datetime) -
             )
     if quota.per_day is not None:
         local = now.astimezone(BANGKOK)
-        midnight = dt.datetime.combine(local.date(), dt.time(), BANGKOK)
-        today = session.scalar(
-            select(func.count()).where(
-                Audit.client_id == who.client_id, Audit.at >= to_utc_naive(midnight)
-            )
-        )
-        if (today or 0) >= quota.per_day:
-            wait = (midnight + dt.timedelta(days=1) - local).total_seconds()
+        today = conn.execute(_LOOKUPS_TODAY, {"client": who.client_id, "day": local.date()})
+        if (today.scalar() or 0) >= quota.per_day:
+            midnight = dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(), BANGKOK)
             raise QuotaExceeded(
                 f"Lookup quota exceeded ({quota.per_day} per day)",
-                headers={"Retry-After": str(max(1, math.ceil(wait)))},
+                headers={"Retry-After": str(max(1, math.ceil((midnight - local).total_seconds())))},
             )
+
+
+@cache
+def count_lookup(dialect: str) -> Any:
+    """INSERT ... ON CONFLICT (client, day) DO UPDATE lookups + 1, for either database."""
+    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert_(LookupDay).values(
+        client_id=bindparam("client"), day=bindparam("day"), lookups=1
+    )
+    return statement.on_conflict_do_update(
+        index_elements=["client_id", "day"], set_={"lookups": LookupDay.lookups + 1}
+    )
 
 
 # -- PowerCapital ------------------------------------------------------------------------------
@@ -194,39 +229,85 @@ _MEA_FIELDS = [name for name in CustomerInfo.model_fields if name != "usageHisto
 _PEA_FIELDS = [name for name in PeaAccount.model_fields if name != "BillList"]
 
 
-def _latest_bills(session: Session, account_id: int) -> list[Bill]:
-    return list(
-        session.scalars(
-            select(Bill)
-            .where(Bill.account_id == account_id)
-            .order_by(Bill.bill_date.desc(), Bill.id.desc())
-            .limit(HISTORY_LENGTH)
-        )
+_RANKED_BILLS = (
+    select(
+        Bill.account_id,
+        Bill.bill_date,
+        Bill.units,
+        Bill.amount,
+        Bill.info,
+        func.row_number()
+        .over(partition_by=Bill.account_id, order_by=(Bill.bill_date.desc(), Bill.id.desc()))
+        .label("rank"),
     )
+    .where(
+        Bill.account_id.in_(select(Account.id).where(Account.citizen_id == bindparam("citizen")))
+    )
+    .subquery()
+)
+#: A holder's accounts, each with its latest HISTORY_LENGTH bills, newest first, in one query.
+_HOLDINGS = (
+    select(
+        Account.id,
+        Account.layout,
+        Account.account_no,
+        Account.info,
+        _RANKED_BILLS.c.bill_date,
+        _RANKED_BILLS.c.units,
+        _RANKED_BILLS.c.amount,
+        _RANKED_BILLS.c.info,
+    )
+    .outerjoin(
+        _RANKED_BILLS,
+        and_(_RANKED_BILLS.c.account_id == Account.id, _RANKED_BILLS.c.rank <= HISTORY_LENGTH),
+    )
+    .where(Account.citizen_id == bindparam("citizen"))
+    .order_by(Account.id, _RANKED_BILLS.c.rank)
+)
 
 
-def _customerinfo(account: Account, bills: list[Bill]) -> dict[str, Any]:
+@dataclass(slots=True)
+class _Holding:
+    layout: str
+    account_no: str
+    info: dict[str, Any]
+    #: (date, units, amount, the CAList layout's other fields), newest first
+    bills: list[tuple[dt.date, Decimal, Decimal, dict[str, Any]]]
+
+
+def _holdings(conn: Connection, citizen_id: str) -> list[_Holding]:
+    out: dict[int, _Holding] = {}
+    for row in conn.execute(_HOLDINGS, {"citizen": citizen_id}):
+        holding = out.get(row[0])
+        if holding is None:
+            holding = out[row[0]] = _Holding(row[1], row[2], row[3], [])
+        if row[4] is not None:
+            holding.bills.append((row[4], row[5], row[6], row[7]))
+    return list(out.values())
+
+
+def _customerinfo(account: _Holding) -> dict[str, Any]:
     history = [
-        {"kwh": number(b.units), "Amount": number(b.amount), "billDate": wire_date(b.bill_date)}
-        for b in bills
+        {"kwh": number(units), "Amount": number(amount), "billDate": wire_date(day)}
+        for day, units, amount, _info in account.bills
     ]
     history += [dict(PADDING) for _ in range(HISTORY_LENGTH - len(history))]
     fields = {**account.info, "installationNumber": account.account_no}
     return {"usageHistory": history, **{name: fields.get(name, "") for name in _MEA_FIELDS}}
 
 
-def _ca(account: Account, bills: list[Bill]) -> dict[str, Any]:
+def _ca(account: _Holding) -> dict[str, Any]:
     bill_list = [
         {
-            "BillPeriod": b.info.get("BillPeriod", ""),
-            "Cost": number(b.amount),
-            "DueDate": b.info.get("DueDate", ""),
-            "InvoiceNo": b.info.get("InvoiceNo", ""),
-            "Paydate": b.info.get("Paydate", ""),
-            "RecordDate": wire_date(b.bill_date),
-            "Unit": number(b.units),
+            "BillPeriod": info.get("BillPeriod", ""),
+            "Cost": number(amount),
+            "DueDate": info.get("DueDate", ""),
+            "InvoiceNo": info.get("InvoiceNo", ""),
+            "Paydate": info.get("Paydate", ""),
+            "RecordDate": wire_date(day),
+            "Unit": number(units),
         }
-        for b in bills
+        for day, units, amount, info in account.bills
     ]
     fields = {**account.info, "CANo": account.account_no}
     out: dict[str, Any] = {"BillList": bill_list}
@@ -236,7 +317,7 @@ def _ca(account: Account, bills: list[Bill]) -> dict[str, Any]:
 
 
 def power_capital(
-    session: Session,
+    conn: Connection,
     secret: bytes,
     who: Caller,
     citizen_id: str,
@@ -248,22 +329,23 @@ def power_capital(
     """The citizen's accounts of both layouts; every lookup is audited, found or not."""
     check_citizen_id(citizen_id, checksum=checksum)
     if quota is not None:
-        check_quota(session, who, quota, now)
-    accounts = session.scalars(
-        select(Account).where(Account.citizen_id == citizen_id).order_by(Account.id)
-    ).all()
-    mea = [_customerinfo(a, _latest_bills(session, a.id)) for a in accounts if a.layout == MEA]
-    pea = [_ca(a, _latest_bills(session, a.id)) for a in accounts if a.layout == PEA]
-    session.add(
-        Audit(
-            at=to_utc_naive(now),
-            client_id=who.client_id,
-            agent_id=who.agent_id,
-            citizen_digest=key_digest(secret, citizen_id),
-            citizen_last4=citizen_id[-4:],
-            rows=len(accounts),
-        )
+        check_quota(conn, who, quota, now)
+    accounts = _holdings(conn, citizen_id)
+    mea = [_customerinfo(a) for a in accounts if a.layout == MEA]
+    pea = [_ca(a) for a in accounts if a.layout == PEA]
+    conn.execute(
+        insert(Audit),
+        {
+            "at": to_utc_naive(now),
+            "client_id": who.client_id,
+            "agent_id": who.agent_id,
+            "citizen_digest": key_digest(secret, citizen_id),
+            "citizen_last4": citizen_id[-4:],
+            "rows": len(accounts),
+        },
     )
+    day = now.astimezone(BANGKOK).date()
+    conn.execute(count_lookup(conn.dialect.name), {"client": who.client_id, "day": day})
     found = bool(accounts)
     return envelope(
         citizen_id=citizen_id,

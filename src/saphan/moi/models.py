@@ -100,11 +100,24 @@ class Audit(Base):
     """One row per PowerCapital lookup. The citizen ID is kept keyed-hashed plus its last 4."""
 
     __tablename__ = "moi_audit"
+    #: The per-minute quota counts one client's rows of the last minute through this index.
+    __table_args__ = (Index("ix_moi_audit_client_at", "client_id", "at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
-    client_id: Mapped[int] = mapped_column(ForeignKey("moi_client.id"), index=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("moi_client.id"))
     agent_id: Mapped[str] = mapped_column(String(13), index=True)
     citizen_digest: Mapped[str] = mapped_column(String(64))
     citizen_last4: Mapped[str] = mapped_column(String(4))
     rows: Mapped[int] = mapped_column(Integer)
+
+
+class LookupDay(Base):
+    """Lookups per client system per Bangkok day, counted with each audit row: the daily quota
+    reads one row instead of counting up to a day's audit rows on every lookup."""
+
+    __tablename__ = "moi_lookup_day"
+
+    client_id: Mapped[int] = mapped_column(ForeignKey("moi_client.id"), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    lookups: Mapped[int] = mapped_column(Integer)
