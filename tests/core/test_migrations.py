@@ -128,3 +128,42 @@ def test_the_comparison_does_see_a_schema_that_drifted(empty_database: str) -> N
     [(kind, index)] = differences(empty_database)
 
     assert (kind, index.name) == ("add_index", "ix_depa_api_key_dp_id")
+
+
+def test_the_moi_day_counter_is_backfilled_from_the_audit(empty_database: str) -> None:
+    """0002b_moi_lookup_quota counts the lookups already audited, per client and Bangkok day,
+    so a day's quota holds across the upgrade."""
+    migrate.upgrade(empty_database, "0002_moi")
+    engine = create_engine(empty_database)
+    audit = (
+        "INSERT INTO moi_audit (at, client_id, agent_id, citizen_digest, citizen_last4, rows) "
+        "VALUES (:at, :client, '1100000000001', 'x', '1917', 1)"
+    )
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO moi_client (id, client_id, secret_digest, name, any_agent, "
+                    "created_at) VALUES (1, 'a', 'x', '', true, '2025-11-01 00:00:00'), "
+                    "(2, 'b', 'x', '', true, '2025-11-01 00:00:00')"
+                )
+            )
+            for at, client in [
+                ("2025-11-20 16:59:59", 1),  # 23:59:59 in Bangkok: the 20th
+                ("2025-11-20 17:00:00", 1),  # midnight in Bangkok: the 21st
+                ("2025-11-21 03:00:00", 1),
+                ("2025-11-21 03:00:00", 2),
+            ]:
+                conn.execute(text(audit), {"at": at, "client": client})
+        migrate.upgrade(empty_database)
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT client_id, day, lookups FROM moi_lookup_day ORDER BY client_id, day")
+            ).all()
+    finally:
+        engine.dispose()
+    assert [(c, str(d), n) for c, d, n in rows] == [
+        (1, "2025-11-20", 1),
+        (1, "2025-11-21", 2),
+        (2, "2025-11-21", 1),
+    ]
