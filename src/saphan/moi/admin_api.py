@@ -45,7 +45,7 @@ AgentPath = Annotated[
         json_schema_extra={"pattern": AGENT_ID_PATTERN, "example": "1100400012345"},
     ),
 ]
-Page = Annotated[int, Query(ge=1)]
+Page = Annotated[int, Query(ge=1, le=1_000_000)]
 PerPage = Annotated[int, Query(ge=1, le=1000, alias="perPage")]
 
 

@@ -56,6 +56,22 @@ def _agent_id(value: str) -> str:
     return value
 
 
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def has_no_controls(value: str) -> bool:
+    return _CONTROLS.search(value) is None
+
+
+def _name(value: str) -> str:
+    if not has_no_controls(value):
+        raise ValueError("Control characters are not allowed")
+    return value
+
+
+#: A client system's name: shown in tables, so one line of text.
+Name = Annotated[str, Field(max_length=200), AfterValidator(_name)]
+
 #: Checked by a validator (not ``pattern``) so the message says what an AgentID is.
 AgentId = Annotated[
     str,
@@ -71,7 +87,7 @@ class ClientCreate(BaseModel):
         description="Generated (15 letters and digits) when omitted",
         examples=["ministry-app"],
     )
-    name: str = Field(default="", max_length=200, examples=["ระบบสวัสดิการ กระทรวง"])
+    name: Name = Field(default="", examples=["ระบบสวัสดิการ กระทรวง"])
     anyAgent: bool = Field(default=False, description="Any 13-digit AgentID may use it")
     agents: list[AgentId] = Field(default_factory=list, max_length=10_000)
 
@@ -79,7 +95,7 @@ class ClientCreate(BaseModel):
 class ClientUpdate(BaseModel):
     """Only the fields given change."""
 
-    name: str | None = Field(default=None, max_length=200)
+    name: Name | None = None
     anyAgent: bool | None = Field(
         default=None,
         description="Turning it off ends the open sessions of agents that are not listed",

@@ -246,7 +246,7 @@ def sessions_list(
     status: Optional[str] = typer.Option(  # noqa: UP045
         None, "--status", help="active, expired or revoked."
     ),
-    page: int = typer.Option(1, min=1),
+    page: int = typer.Option(1, min=1, max=1_000_000),
     per_page: int = typer.Option(100, "--per-page", min=1, max=1000),
 ) -> None:
     """Sessions, oldest first: id, client, agent, opened, expires, revoked, state (never the

@@ -27,6 +27,7 @@ from saphan.moi.admin_schemas import (
     ClientCreated,
     ClientOut,
     SessionOut,
+    has_no_controls,
     thirteen_digits,
 )
 from saphan.moi.models import MEA, PEA, Account, AgentSession, Audit, Bill, Client, ClientAgent
@@ -197,8 +198,22 @@ def check_agent_ids(agents: Sequence[str]) -> None:
         raise AdminInvalid(f"AgentID must be 13 digits: {', '.join(bad)}")
 
 
+def check_name(name: str) -> None:
+    if len(name) > 200 or not has_no_controls(name):
+        raise AdminInvalid("A name is at most 200 characters, without control characters")
+
+
+def _issuable(client_id: str) -> bool:
+    """No issued ClientID holds a NUL, and PostgreSQL refuses one in a text parameter."""
+    return "\x00" not in client_id
+
+
 def get_client(session: Session, client_id: str) -> Client:
-    client = session.scalar(select(Client).where(Client.client_id == client_id))
+    client = (
+        session.scalar(select(Client).where(Client.client_id == client_id))
+        if _issuable(client_id)
+        else None
+    )
     if client is None:
         raise AdminNotFound(f"No client {client_id}")
     return client
@@ -258,6 +273,7 @@ def register_client(
     check_agent_ids(agents)
     if not agents and not any_agent:
         raise AdminInvalid("Give at least one agent, or anyAgent")
+    check_name(name)
     if client_id is not None and not _CLIENT_ID.fullmatch(client_id):
         raise AdminInvalid("ClientID must be 1 to 100 letters, digits, '.', '_', '~' or '-'")
     client_id = client_id or new_client_id()
@@ -338,6 +354,7 @@ def update_client(
     listed end now, as a disallowed agent's do."""
     client = _live_client(session, client_id)
     if name is not None:
+        check_name(name)
         client.name = name
     if any_agent is not None and any_agent != client.any_agent:
         client.any_agent = any_agent
@@ -381,6 +398,8 @@ def disallow_agent(session: Session, client_id: str, agent_id: str, now: dt.date
 # -- sessions ----------------------------------------------------------------------------------
 
 SessionStatus = Literal["active", "expired", "revoked"]
+#: Ids are 32-bit; a larger one is no session (PostgreSQL refuses it as an integer parameter).
+_MAX_ID = 2**31 - 1
 
 
 def _session_out(
@@ -414,6 +433,10 @@ def list_sessions(
     per_page: int = 100,
 ) -> tuple[int, list[SessionOut]]:
     """Sessions, oldest first, with their state; never anything of the token."""
+    if agent_id is not None:
+        check_agent_ids([agent_id])
+    if client_id is not None and not _issuable(client_id):
+        return 0, []
     query = select(AgentSession, Client.client_id, Client.revoked_at).join(
         Client, Client.id == AgentSession.client_id
     )
@@ -438,6 +461,8 @@ def list_sessions(
 
 def revoke_session(session: Session, session_id: int, now: dt.datetime) -> SessionOut:
     """End one session now (an ended one stays as it was)."""
+    if not 0 < session_id <= _MAX_ID:
+        raise AdminNotFound(f"No session {session_id}")
     row = session.execute(
         select(AgentSession, Client.client_id, Client.revoked_at)
         .join(Client, Client.id == AgentSession.client_id)
@@ -477,6 +502,10 @@ def audit_page(
     per_page: int = 100,
 ) -> tuple[int, list[AuditOut]]:
     """``list_audit``'s filters, a page at a time, oldest first."""
+    if agent_id is not None:
+        check_agent_ids([agent_id])
+    if client_id is not None and not _issuable(client_id):
+        return 0, []
     query = _audit_query(client_id=client_id, agent_id=agent_id, day=day)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.execute(query.order_by(Audit.id).offset((page - 1) * per_page).limit(per_page))
