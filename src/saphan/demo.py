@@ -10,6 +10,9 @@ from saphan.core.runtime import Runtime
 from saphan.depa import demo as depa_demo
 from saphan.moi import demo as moi_demo
 
+#: Services with an operator API at /admin/<service>.
+OPERATED = ("moi", "depa")
+
 
 def seed(rt: Runtime) -> bool:
     """Seed every service; True when anything was added."""
@@ -51,6 +54,8 @@ def print_banner(base_url: str, admin_token: str | None, console: Console | None
     console.print(f"  x-api-key {depa_demo.SECOND_DEMO_KEY}  (a second DP)")
     console.print()
     if admin_token:
-        console.print(f"[bold]Operator API[/bold]  {base_url}/admin/depa/docs")
+        console.print("[bold]Operator API[/bold]")
         console.print(f"  Authorization: Bearer {admin_token}")
+        for service in OPERATED:
+            console.print(f"  docs      {base_url}/admin/{service}/docs")
     console.print(f"Reset demo data: curl -X POST {base_url}/_saphan/reset")

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from saphan.cli import app as saphan
 from saphan.core.runtime import Runtime
-from saphan.moi import importing, operator
+from saphan.moi import agent_sessions, importing, lookup_audit, operator
 from saphan.moi.admin_schemas import AccountIn, BillIn
 from saphan.moi.models import MEA, PEA
 from tests.conftest import SECRET
@@ -167,12 +167,12 @@ def error(code: str, status: int, message: str, citizen: str = "") -> dict[str, 
 
 def sessions(runtime: Runtime) -> list[tuple[int, str]]:
     with runtime.db.read() as session:
-        return [(s.client_id, s.agent_id) for s in operator.sessions(session)]
+        return [(s.client_id, s.agent_id) for s in agent_sessions.sessions(session)]
 
 
 def audit(runtime: Runtime) -> list[tuple[int, str, str, str, int, dt.datetime]]:
     with runtime.db.read() as session:
         return [
             (a.client_id, a.agent_id, a.citizen_digest, a.citizen_last4, a.rows, a.at)
-            for a in operator.audit_rows(session)
+            for a in lookup_audit.audit_rows(session)
         ]

@@ -1083,6 +1083,12 @@ async def test_a_malformed_citizen_id_is_422(admin: httpx.AsyncClient, citizen: 
             id="JSON: another layout's field",
         ),
         pytest.param(
+            json.dumps([{**ACCOUNTS_JSON[0], "account_no": "555\u0000"}]),
+            "application/json",
+            "[0].account_no: must not contain NUL",
+            id="JSON: NUL in an account number (PostgreSQL refuses it in text)",
+        ),
+        pytest.param(
             '[{"citizen_id": ',
             "application/json",
             "Malformed JSON body: EOF while parsing a value at line 1 column 16",

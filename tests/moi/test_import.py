@@ -172,7 +172,9 @@ def test_a_bad_csv_names_the_row_and_column_and_loads_nothing(
     [
         (b"", "the file is empty"),
         (b"citizen_id,layout,account_no\n\xff\xfe\n", "not UTF-8"),
+        (b"citizen_id,layout,account_no\n3102400001917,customerinfo,9\x00\n", "line 2: NUL"),
     ],
+    ids=["empty", "not UTF-8", "NUL (PostgreSQL refuses it in text)"],
 )
 def test_an_empty_or_undecodable_csv_is_refused(data: bytes, message: str) -> None:
     with pytest.raises(importing.ImportFailed, match=message):
@@ -185,6 +187,7 @@ def test_an_empty_or_undecodable_csv_is_refused(data: bytes, message: str) -> No
         ({"colour": "red"}, {}, "[0].info.colour: not a field of the customerinfo layout"),
         ({"name1": 5}, {}, "[0].info.name1: must be a string"),
         ({}, {"InvoiceNo": "1"}, "[0].bills[0].info.InvoiceNo: not a bill field"),
+        ({"name1": "a\u0000"}, {}, "[0].info.name1: must not contain NUL"),
     ],
 )
 def test_a_json_file_with_fields_of_no_layout_loads_nothing(

@@ -14,7 +14,7 @@ from saphan.core.admin import create_admin_app as base_admin_app
 from saphan.core.body import document_request_models, read_body
 from saphan.core.errors import is_json
 from saphan.core.runtime import Runtime
-from saphan.moi import operator
+from saphan.moi import agent_sessions, lookup_audit, operator
 from saphan.moi.admin_schemas import (
     AGENT_ID_PATTERN,
     AccountIn,
@@ -30,8 +30,8 @@ from saphan.moi.admin_schemas import (
     SessionPage,
     SessionsRevoke,
 )
+from saphan.moi.agent_sessions import SessionStatus
 from saphan.moi.importing import ImportFailed, import_bytes
-from saphan.moi.operator import SessionStatus
 
 T = TypeVar("T")
 router = APIRouter()
@@ -177,7 +177,7 @@ async def list_sessions(
     """Sessions, oldest first: who, when, until when, whether revoked. Never the token."""
 
     def work(s: Session, rt: Runtime) -> SessionPage:
-        total, items = operator.list_sessions(
+        total, items = agent_sessions.list_sessions(
             s,
             rt.clock.now(),
             client_id=client,
@@ -195,7 +195,7 @@ async def list_sessions(
 async def revoke_session(session_id: int, request: Request) -> SessionOut:
     """End one session now; PowerCapital with its token is 401 from now on."""
     return await _write(
-        request, lambda s, rt: operator.revoke_session(s, session_id, rt.clock.now())
+        request, lambda s, rt: agent_sessions.revoke_session(s, session_id, rt.clock.now())
     )
 
 
@@ -205,7 +205,7 @@ async def revoke_sessions(body: SessionsRevoke, request: Request) -> Revoked:
     an agent at one client system."""
     revoked = await _write(
         request,
-        lambda s, rt: operator.revoke_sessions_of(
+        lambda s, rt: agent_sessions.revoke_sessions_of(
             s, rt.clock.now(), client_id=body.clientId, agent_id=body.agentId
         ),
     )
@@ -227,7 +227,7 @@ async def list_audit(
     """PowerCapital lookups, oldest first; citizen IDs masked to their last 4 digits."""
 
     def work(s: Session, _rt: Runtime) -> AuditPage:
-        total, items = operator.audit_page(
+        total, items = lookup_audit.audit_page(
             s, client_id=client, agent_id=agent, day=date, page=page, per_page=per_page
         )
         return AuditPage(total=total, page=page, perPage=per_page, items=items)
@@ -300,7 +300,7 @@ async def holder_accounts(
     ],
 ) -> list[AccountOut]:
     """A holder's accounts of both layouts, with how many bills each holds and their dates."""
-    return await _read(request, lambda s, _rt: operator.holder_accounts(s, citizen_id))
+    return await _read(request, lambda s, _rt: lookup_audit.holder_accounts(s, citizen_id))
 
 
 def create_admin_app(rt: Runtime) -> FastAPI:

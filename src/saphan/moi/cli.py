@@ -17,8 +17,8 @@ from saphan.config import Settings
 from saphan.core.clock import wire_datetime
 from saphan.core.errors import ServiceError
 from saphan.core.runtime import Runtime
-from saphan.moi import importing, operator
-from saphan.moi.operator import SessionStatus
+from saphan.moi import agent_sessions, importing, lookup_audit, operator
+from saphan.moi.agent_sessions import SessionStatus
 
 app = typer.Typer(
     help="Operate the MOI hub: client systems, agents, sessions, audit, accounts.",
@@ -220,7 +220,7 @@ def audit(
     rt = _runtime()
     try:
         with rt.db.read() as session:
-            rows = operator.list_audit(session, client_id=client_id, agent_id=agent_id, day=on)
+            rows = lookup_audit.list_audit(session, client_id=client_id, agent_id=agent_id, day=on)
     finally:
         rt.db.dispose()
     table = Table("time", "client", "agent", "citizen", "rows")
@@ -256,7 +256,7 @@ def sessions_list(
         raise typer.Exit(1)
     state = cast(SessionStatus | None, status)
     total, rows = _run(
-        lambda s, rt: operator.list_sessions(
+        lambda s, rt: agent_sessions.list_sessions(
             s,
             rt.clock.now(),
             client_id=client_id,
@@ -292,14 +292,14 @@ def sessions_revoke(
         if client_id is not None or agent_id is not None:
             console.print("[red]Give a session id, or --client/--agent, not both[/red]")
             raise typer.Exit(1)
-        ended = _run(lambda s, rt: operator.revoke_session(s, session_id, rt.clock.now()))
+        ended = _run(lambda s, rt: agent_sessions.revoke_session(s, session_id, rt.clock.now()))
         console.print(f"session {ended.id} ({ended.clientId}, {ended.agentId}) {ended.status}")
         return
     if client_id is None and agent_id is None:
         console.print("[red]Give a session id, --client or --agent[/red]")
         raise typer.Exit(1)
     count = _run(
-        lambda s, rt: operator.revoke_sessions_of(
+        lambda s, rt: agent_sessions.revoke_sessions_of(
             s, rt.clock.now(), client_id=client_id, agent_id=agent_id
         )
     )

@@ -120,19 +120,25 @@ def parse_json(data: bytes) -> list[Loaded]:
 
 
 def field_problem(account: AccountIn) -> str | None:
-    """What is wrong with the fields of an otherwise valid account, as ``field: reason``."""
+    """What is wrong with the fields of an otherwise valid account, as ``field: reason``.
+    No text may hold NUL: no column takes it (PostgreSQL refuses it outright)."""
+    if "\x00" in account.account_no:
+        return "account_no: must not contain NUL"
     allowed = ACCOUNT_FIELDS[account.layout]
     for name, value in account.info.items():
         if name not in allowed:
             return f"info.{name}: not a field of the {account.layout} layout"
         if not isinstance(value, str) and not (name == "RegisDate" and value is None):
             return f"info.{name}: must be a string"
+        if value is not None and "\x00" in value:
+            return f"info.{name}: must not contain NUL"
     for index, bill in enumerate(account.bills):
-        for name in bill.info:
+        for name, value in bill.info.items():
+            where = f"bills[{index}].info.{name}"
             if account.layout == MEA or name not in BILL_FIELDS:
-                return (
-                    f"bills[{index}].info.{name}: not a bill field of the {account.layout} layout"
-                )
+                return f"{where}: not a bill field of the {account.layout} layout"
+            if "\x00" in value:
+                return f"{where}: must not contain NUL"
     return None
 
 
@@ -145,6 +151,9 @@ def parse_csv(data: bytes) -> list[Loaded]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ImportFailed(f"the file is not UTF-8 (byte {exc.start})") from exc
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise ImportFailed(f"line {line}: NUL is not allowed in any column")
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader)

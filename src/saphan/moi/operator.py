@@ -11,26 +11,21 @@ import re
 import secrets
 import string
 from collections.abc import Sequence
-from typing import Literal
 
-from sqlalchemy import ColumnElement, Select, and_, delete, func, insert, not_, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, select, update
 from sqlalchemy.orm import Session
 
 from saphan.core.admin import AdminConflict, AdminInvalid, AdminNotFound
-from saphan.core.clock import BANGKOK, to_utc_naive, wire_datetime
+from saphan.core.clock import to_utc_naive, wire_datetime
 from saphan.core.hashing import key_digest
 from saphan.moi.admin_schemas import (
     CLIENT_ID_PATTERN,
-    AccountIn,
-    AccountOut,
-    AuditOut,
     ClientCreated,
     ClientOut,
-    SessionOut,
     has_no_controls,
     thirteen_digits,
 )
-from saphan.moi.models import MEA, PEA, Account, AgentSession, Audit, Bill, Client, ClientAgent
+from saphan.moi.models import AgentSession, Client, ClientAgent
 
 
 def create_client(
@@ -60,117 +55,6 @@ def create_client(
 
 def client_exists(session: Session, client_id: str) -> bool:
     return session.scalar(select(Client.id).where(Client.client_id == client_id)) is not None
-
-
-def add_accounts(session: Session, accounts: Sequence[AccountIn], now: dt.datetime) -> None:
-    """Insert accounts and their bills (one flush for the accounts, one insert for the bills)."""
-    created = to_utc_naive(now)
-    rows = [
-        Account(
-            citizen_id=item.citizen_id,
-            layout=item.layout,
-            account_no=item.account_no,
-            info=item.info,
-            created_at=created,
-        )
-        for item in accounts
-    ]
-    session.add_all(rows)
-    session.flush()
-    bills = [
-        {
-            "account_id": row.id,
-            "bill_date": b.bill_date,
-            "units": b.units,
-            "amount": b.amount,
-            "info": b.info if item.layout != MEA else {},
-        }
-        for row, item in zip(rows, accounts, strict=True)
-        for b in item.bills
-    ]
-    if bills:
-        session.execute(insert(Bill), bills)
-
-
-def import_accounts(
-    session: Session, accounts: Sequence[AccountIn], now: dt.datetime
-) -> tuple[int, int]:
-    """Upsert by (layout, account number): an existing account takes the file's holder and
-    fields, and its bills are upserted by date. Returns (accounts created, accounts updated).
-    All in the caller's transaction, so a file is loaded whole or not at all."""
-    created_accounts: list[AccountIn] = []
-    updated = 0
-    for item in accounts:
-        existing = session.scalar(
-            select(Account).where(
-                Account.layout == item.layout, Account.account_no == item.account_no
-            )
-        )
-        if existing is None:
-            created_accounts.append(item)
-            continue
-        updated += 1
-        existing.citizen_id = item.citizen_id
-        existing.info = item.info
-        dates = [b.bill_date for b in item.bills]
-        if dates:
-            session.execute(
-                delete(Bill).where(Bill.account_id == existing.id, Bill.bill_date.in_(dates))
-            )
-            session.execute(
-                insert(Bill),
-                [
-                    {
-                        "account_id": existing.id,
-                        "bill_date": b.bill_date,
-                        "units": b.units,
-                        "amount": b.amount,
-                        "info": b.info if item.layout != MEA else {},
-                    }
-                    for b in item.bills
-                ],
-            )
-    if created_accounts:
-        add_accounts(session, created_accounts, now)
-    session.flush()
-    return len(created_accounts), updated
-
-
-def audit_rows(session: Session) -> list[Audit]:
-    return list(session.scalars(select(Audit).order_by(Audit.id)))
-
-
-def _audit_query(
-    *, client_id: str | None, agent_id: str | None, day: dt.date | None
-) -> Select[Audit, str]:
-    query = select(Audit, Client.client_id).join(Client, Client.id == Audit.client_id)
-    if client_id is not None:
-        query = query.where(Client.client_id == client_id)
-    if agent_id is not None:
-        query = query.where(Audit.agent_id == agent_id)
-    if day is not None:
-        start = dt.datetime.combine(day, dt.time(), BANGKOK)
-        query = query.where(
-            Audit.at >= to_utc_naive(start),
-            Audit.at < to_utc_naive(start + dt.timedelta(days=1)),
-        )
-    return query
-
-
-def list_audit(
-    session: Session,
-    *,
-    client_id: str | None = None,
-    agent_id: str | None = None,
-    day: dt.date | None = None,
-) -> list[tuple[Audit, str]]:
-    """Audit rows with their ClientID, oldest first, filtered by client, agent and Bangkok day."""
-    query = _audit_query(client_id=client_id, agent_id=agent_id, day=day)
-    return [(row[0], row[1]) for row in session.execute(query.order_by(Audit.id))]
-
-
-def sessions(session: Session) -> list[AgentSession]:
-    return list(session.scalars(select(AgentSession).order_by(AgentSession.id)))
 
 
 # -- client systems (the operator API and ``saphan moi client``) -------------------------------
@@ -203,7 +87,7 @@ def check_name(name: str) -> None:
         raise AdminInvalid("A name is at most 200 characters, without control characters")
 
 
-def _issuable(client_id: str) -> bool:
+def issuable(client_id: str) -> bool:
     """No issued ClientID holds a NUL, and PostgreSQL refuses one in a text parameter."""
     return "\x00" not in client_id
 
@@ -211,7 +95,7 @@ def _issuable(client_id: str) -> bool:
 def get_client(session: Session, client_id: str) -> Client:
     client = (
         session.scalar(select(Client).where(Client.client_id == client_id))
-        if _issuable(client_id)
+        if issuable(client_id)
         else None
     )
     if client is None:
@@ -393,170 +277,3 @@ def disallow_agent(session: Session, client_id: str, agent_id: str, now: dt.date
     revoke_sessions(session, now, client=client, agent_id=agent_id)
     session.flush()
     return client
-
-
-# -- sessions ----------------------------------------------------------------------------------
-
-SessionStatus = Literal["active", "expired", "revoked"]
-#: Ids are 32-bit; a larger one is no session (PostgreSQL refuses it as an integer parameter).
-_MAX_ID = 2**31 - 1
-
-
-def _session_out(
-    row: AgentSession, client_id: str, client_revoked: dt.datetime | None, now: dt.datetime
-) -> SessionOut:
-    revoked = row.revoked_at or client_revoked
-    status: SessionStatus = "active"
-    if revoked is not None:
-        status = "revoked"
-    elif row.expires_at <= to_utc_naive(now):
-        status = "expired"
-    return SessionOut(
-        id=row.id,
-        clientId=client_id,
-        agentId=row.agent_id,
-        createdAt=wire_datetime(row.created_at),
-        expiresAt=wire_datetime(row.expires_at),
-        revokedAt=wire_datetime(revoked),
-        status=status,
-    )
-
-
-def list_sessions(
-    session: Session,
-    now: dt.datetime,
-    *,
-    client_id: str | None = None,
-    agent_id: str | None = None,
-    status: SessionStatus | None = None,
-    page: int = 1,
-    per_page: int = 100,
-) -> tuple[int, list[SessionOut]]:
-    """Sessions, oldest first, with their state; never anything of the token."""
-    if agent_id is not None:
-        check_agent_ids([agent_id])
-    if client_id is not None and not _issuable(client_id):
-        return 0, []
-    query = select(AgentSession, Client.client_id, Client.revoked_at).join(
-        Client, Client.id == AgentSession.client_id
-    )
-    if client_id is not None:
-        query = query.where(Client.client_id == client_id)
-    if agent_id is not None:
-        query = query.where(AgentSession.agent_id == agent_id)
-    at = to_utc_naive(now)
-    revoked = or_(AgentSession.revoked_at.is_not(None), Client.revoked_at.is_not(None))
-    if status == "revoked":
-        query = query.where(revoked)
-    elif status == "expired":
-        query = query.where(not_(revoked), AgentSession.expires_at <= at)
-    elif status == "active":
-        query = query.where(not_(revoked), AgentSession.expires_at > at)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.execute(
-        query.order_by(AgentSession.id).offset((page - 1) * per_page).limit(per_page)
-    )
-    return total, [_session_out(r[0], r[1], r[2], now) for r in rows]
-
-
-def revoke_session(session: Session, session_id: int, now: dt.datetime) -> SessionOut:
-    """End one session now (an ended one stays as it was)."""
-    if not 0 < session_id <= _MAX_ID:
-        raise AdminNotFound(f"No session {session_id}")
-    row = session.execute(
-        select(AgentSession, Client.client_id, Client.revoked_at)
-        .join(Client, Client.id == AgentSession.client_id)
-        .where(AgentSession.id == session_id)
-    ).first()
-    if row is None:
-        raise AdminNotFound(f"No session {session_id}")
-    found = row[0]
-    if found.revoked_at is None and row[2] is None and found.expires_at > to_utc_naive(now):
-        found.revoked_at = to_utc_naive(now)
-    return _session_out(found, row[1], row[2], now)
-
-
-def revoke_sessions_of(
-    session: Session, now: dt.datetime, *, client_id: str | None, agent_id: str | None
-) -> int:
-    """Every open session of a client system, of an agent anywhere, or of an agent at one
-    client system."""
-    if client_id is None and agent_id is None:
-        raise AdminInvalid("Give clientId, agentId or both")
-    if agent_id is not None:
-        check_agent_ids([agent_id])
-    client = get_client(session, client_id) if client_id is not None else None
-    return revoke_sessions(session, now, client=client, agent_id=agent_id)
-
-
-# -- audit and accounts ------------------------------------------------------------------------
-
-
-def audit_page(
-    session: Session,
-    *,
-    client_id: str | None = None,
-    agent_id: str | None = None,
-    day: dt.date | None = None,
-    page: int = 1,
-    per_page: int = 100,
-) -> tuple[int, list[AuditOut]]:
-    """``list_audit``'s filters, a page at a time, oldest first."""
-    if agent_id is not None:
-        check_agent_ids([agent_id])
-    if client_id is not None and not _issuable(client_id):
-        return 0, []
-    query = _audit_query(client_id=client_id, agent_id=agent_id, day=day)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.execute(query.order_by(Audit.id).offset((page - 1) * per_page).limit(per_page))
-    return total, [
-        AuditOut(
-            id=a.id,
-            at=wire_datetime(a.at),
-            clientId=client,
-            agentId=a.agent_id,
-            citizen=masked(a.citizen_last4),
-            rows=a.rows,
-        )
-        for a, client in rows
-    ]
-
-
-def masked(last4: str) -> str:
-    """A citizen ID as the operator sees it in the audit: its last 4 digits."""
-    return f"*********{last4}"
-
-
-def holder_accounts(session: Session, citizen_id: str) -> list[AccountOut]:
-    """A holder's accounts of both layouts with their bill counts (to check an import)."""
-    if not thirteen_digits(citizen_id):
-        raise AdminInvalid("CitizenID must be 13 digits")
-    bills = (
-        select(
-            Bill.account_id,
-            func.count().label("n"),
-            func.min(Bill.bill_date).label("first"),
-            func.max(Bill.bill_date).label("last"),
-        )
-        .group_by(Bill.account_id)
-        .subquery()
-    )
-    rows = session.execute(
-        select(Account, bills.c.n, bills.c.first, bills.c.last)
-        .outerjoin(bills, bills.c.account_id == Account.id)
-        .where(Account.citizen_id == citizen_id)
-        .order_by(Account.id)
-    )
-    return [
-        AccountOut(
-            layout=MEA if a.layout == MEA else PEA,
-            accountNo=a.account_no,
-            citizenId=a.citizen_id,
-            info=a.info,
-            bills=n or 0,
-            firstBill=first.isoformat() if first else "",
-            lastBill=last.isoformat() if last else "",
-            createdAt=wire_datetime(a.created_at),
-        )
-        for a, n, first, last in rows
-    ]
