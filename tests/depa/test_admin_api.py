@@ -415,6 +415,10 @@ async def test_unknown_dp_key_and_voucher_are_404(admin: httpx.AsyncClient) -> N
         ("GET", f"{ADMIN}/dps/{missing}/vouchers", None, f"No Digital Provider {missing}"),
         ("GET", f"{ADMIN}/dps/{missing}/usage", None, f"No Digital Provider {missing}"),
         ("DELETE", f"{ADMIN}/keys/4242", None, "No API key 4242"),
+        # Past 32 bits: no row, and it must not reach PostgreSQL as an integer parameter.
+        ("GET", f"{ADMIN}/dps/{2**31}/keys", None, f"No Digital Provider {2**31}"),
+        ("DELETE", f"{ADMIN}/keys/{2**40}", None, f"No API key {2**40}"),
+        ("GET", f"{ADMIN}/dps/0/usage", None, "No Digital Provider 0"),
         ("POST", f"{ADMIN}/vouchers/DV-NOPE/activate", None, "No voucher DV-NOPE"),
         ("POST", f"{ADMIN}/vouchers/DV-NOPE/revoke", {"at": NOW}, "No voucher DV-NOPE"),
     ]

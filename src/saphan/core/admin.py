@@ -20,6 +20,11 @@ from saphan.core.runtime import Runtime
 _bearer = HTTPBearer(auto_error=False, description="SAPHAN_ADMIN_TOKEN")
 
 
+#: Row ids are 32-bit: a larger id names no row (and PostgreSQL refuses it as an integer
+#: parameter, so it must not reach the database).
+MAX_ROW_ID = 2**31 - 1
+
+
 class AdminError(ServiceError):
     pass
 

@@ -18,7 +18,13 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from saphan.core.admin import AdminBadRequest, AdminConflict, AdminInvalid, AdminNotFound
+from saphan.core.admin import (
+    MAX_ROW_ID,
+    AdminBadRequest,
+    AdminConflict,
+    AdminInvalid,
+    AdminNotFound,
+)
 from saphan.core.clock import to_utc_naive, wire_datetime
 from saphan.core.errors import describe_validation
 from saphan.core.hashing import key_digest
@@ -48,7 +54,7 @@ def create_dp(session: Session, name: str, now: dt.datetime) -> DigitalProvider:
 
 
 def get_dp(session: Session, dp_id: int) -> DigitalProvider:
-    dp = session.get(DigitalProvider, dp_id)
+    dp = session.get(DigitalProvider, dp_id) if 0 < dp_id <= MAX_ROW_ID else None
     if dp is None:
         raise AdminNotFound(f"No Digital Provider {dp_id}")
     return dp
@@ -102,7 +108,7 @@ def list_keys(session: Session, dp_id: int) -> list[ApiKey]:
 
 
 def revoke_key(session: Session, key_id: int, now: dt.datetime) -> ApiKey:
-    key = session.get(ApiKey, key_id)
+    key = session.get(ApiKey, key_id) if 0 < key_id <= MAX_ROW_ID else None
     if key is None:
         raise AdminNotFound(f"No API key {key_id}")
     if key.revoked_at is None:

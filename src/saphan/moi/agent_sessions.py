@@ -9,7 +9,7 @@ from typing import Literal
 from sqlalchemy import func, not_, or_, select
 from sqlalchemy.orm import Session
 
-from saphan.core.admin import AdminInvalid, AdminNotFound
+from saphan.core.admin import MAX_ROW_ID, AdminInvalid, AdminNotFound
 from saphan.core.clock import to_utc_naive, wire_datetime
 from saphan.moi.admin_schemas import SessionOut
 from saphan.moi.models import AgentSession, Client
@@ -21,8 +21,6 @@ def sessions(session: Session) -> list[AgentSession]:
 
 
 SessionStatus = Literal["active", "expired", "revoked"]
-#: Ids are 32-bit; a larger one is no session (PostgreSQL refuses it as an integer parameter).
-_MAX_ID = 2**31 - 1
 
 
 def _session_out(
@@ -84,7 +82,7 @@ def list_sessions(
 
 def revoke_session(session: Session, session_id: int, now: dt.datetime) -> SessionOut:
     """End one session now (an ended one stays as it was)."""
-    if not 0 < session_id <= _MAX_ID:
+    if not 0 < session_id <= MAX_ROW_ID:
         raise AdminNotFound(f"No session {session_id}")
     row = session.execute(
         select(AgentSession, Client.client_id, Client.revoked_at)
