@@ -170,8 +170,10 @@ def import_file(
         None, "--format", help="json or csv (default: from the file's extension)."
     ),
 ) -> None:
-    """Load accounts and bills (both layouts) from JSON or CSV, all or nothing, upserting by
-    account number and bill date. Formats: docs/moi.md, "Loading data"."""
+    """Load accounts and bills (both layouts) from JSON or CSV, all or nothing.
+
+    Accounts are upserted by account number, bills by date. Formats: docs/moi.md.
+    """
     kind = (fmt or path.suffix.lstrip(".")).lower()
     if kind not in ("json", "csv"):
         console.print("[red]Say --format json or --format csv (or name the file .json/.csv)[/red]")
