@@ -8,6 +8,7 @@ from sqlalchemy import delete
 from saphan.core.db import Base
 from saphan.core.runtime import Runtime
 from saphan.depa import demo as depa_demo
+from saphan.easyslip import demo as easyslip_demo
 from saphan.moi import demo as moi_demo
 
 
@@ -17,7 +18,8 @@ def seed(rt: Runtime) -> bool:
         now = rt.clock.now()
         moi = moi_demo.seed(session, rt.secret, now)
         depa = depa_demo.seed(session, rt.secret, now)
-        return moi or depa
+        easyslip = easyslip_demo.seed(session, rt.secret, now)
+        return moi or depa or easyslip
 
 
 def reset(rt: Runtime) -> None:
@@ -50,7 +52,18 @@ def print_banner(base_url: str, admin_token: str | None, console: Console | None
     console.print(f"  x-api-key {depa_demo.DEMO_KEY}  (DP with DV-97WHHUXXXX, DV-BHRDV9XXXX)")
     console.print(f"  x-api-key {depa_demo.SECOND_DEMO_KEY}  (a second DP)")
     console.print()
+    console.print("[bold]EasySlip v2[/bold]")
+    console.print(f"  base URL  {base_url}/easyslip")
+    console.print(f"  docs      {base_url}/easyslip/docs")
+    console.print(
+        f"  Authorization: Bearer {easyslip_demo.DEMO_KEY}"
+        f"  ({easyslip_demo.MONTHLY_QUOTA} verifications a month)"
+    )
+    console.print(f"  Authorization: Bearer {easyslip_demo.INACTIVE_KEY}  (inactive branch)")
+    console.print("  a slip to verify: saphan easyslip make-slip --amount 250.00 --out slip.png")
+    console.print()
     if admin_token:
         console.print(f"[bold]Operator API[/bold]  {base_url}/admin/depa/docs")
+        console.print(f"              {base_url}/admin/easyslip/docs")
         console.print(f"  Authorization: Bearer {admin_token}")
     console.print(f"Reset demo data: curl -X POST {base_url}/_saphan/reset")

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from saphan.core.admin import AdminBadRequest, AdminConflict, AdminInvalid, AdminNotFound
-from saphan.core.clock import bangkok_date, to_utc_naive, wire_datetime
+from saphan.core.clock import BANGKOK, bangkok_date, to_utc_naive, wire_datetime
 from saphan.core.errors import describe_validation
 from saphan.core.hashing import key_digest
 from saphan.easyslip import miniqr
@@ -241,7 +241,7 @@ def new_trans_ref(kind: str, at: dt.datetime) -> str:
     if kind == TRUEWALLET:
         return "5" + "".join(secrets.choice("0123456789") for _ in range(13))
     tail = "".join(secrets.choice("0123456789ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(6))
-    return f"{at.astimezone(dt.UTC):%Y%m%d%H%M%S}{tail}"
+    return f"{at.astimezone(BANGKOK):%Y%m%d%H%M%S}{tail}"
 
 
 def _transfer_row(t: TransferIn, now: dt.datetime) -> Transfer:
