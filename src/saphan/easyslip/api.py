@@ -14,14 +14,14 @@ from pydantic import BaseModel
 from sqlalchemy import Connection
 from starlette.responses import Response
 
-from saphan.core.body import json_body, parse_json, read_body
+from saphan.core.body import json_body, read_body
 from saphan.core.errors import ServiceError
 from saphan.core.jsonresponse import json_response
 from saphan.core.runtime import Runtime
 from saphan.core.service import create_service_app
 from saphan.easyslip import fetch, images, miniqr
 from saphan.easyslip.errors import ImageSizeTooLarge, NotFound, SlipNotFound, render
-from saphan.easyslip.inputs import MAX_BODY_BYTES, Kind, SlipInput, read_input
+from saphan.easyslip.inputs import MAX_BODY_BYTES, Kind, SlipInput, parse_body, read_input
 from saphan.easyslip.ledger import Ledger, TableLedger
 from saphan.easyslip.logic import accounts, verify
 from saphan.easyslip.logic.auth import Caller, authenticate
@@ -264,7 +264,7 @@ async def list_bank_accounts(request: Request) -> Response:
 async def _body(request: Request, model: type[M]) -> M:
     rt = _rt(request)
     body = await read_body(request, rt.settings.max_body_bytes)
-    return parse_json(model, body, request.headers.get("content-type"))
+    return parse_body(model, body, request.headers.get("content-type"))
 
 
 @router.post(

@@ -11,9 +11,9 @@ from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from decimal import Decimal
 from email.message import Message
-from typing import Literal
+from typing import Literal, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.datastructures import Headers, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
@@ -23,6 +23,7 @@ from saphan.easyslip.errors import ValidationFailed
 from saphan.easyslip.logic.verify import Options
 from saphan.easyslip.schemas import VerifyOptions
 
+M = TypeVar("M", bound=BaseModel)
 Kind = Literal["payload", "image", "base64", "url"]
 #: A 4 MB image in base64 (5.6 MB) and the rest of the form.
 MAX_BODY_BYTES = 6 * 1024 * 1024
@@ -72,6 +73,18 @@ async def _form(body: bytes, headers: Headers) -> tuple[dict[str, str], bytes | 
     return fields, image
 
 
+def parse_body(model: type[M], body: bytes, content_type: str | None) -> M:
+    """A JSON body of ``model``, every problem a VALIDATION_ERROR naming the field."""
+    try:
+        return parse_json(model, body, content_type)
+    except ServiceError as exc:
+        if exc.status == 415:
+            raise ValidationFailed(
+                "Content-Type must be application/json or multipart/form-data"
+            ) from exc
+        raise ValidationFailed(exc.message) from exc
+
+
 def _options(model: VerifyOptions) -> Options:
     amount: Decimal | None = model.matchAmount
     return Options(
@@ -97,14 +110,7 @@ async def read_input(
         except ValidationError as exc:
             raise ValidationFailed(describe_validation(exc.errors())) from exc
     else:
-        try:
-            parsed = parse_json(model, body, headers.get("content-type"))
-        except ServiceError as exc:
-            if exc.status == 415:
-                raise ValidationFailed(
-                    "Content-Type must be application/json or multipart/form-data"
-                ) from exc
-            raise ValidationFailed(exc.message) from exc
+        parsed = parse_body(model, body, headers.get("content-type"))
     given = {name: getattr(parsed, name, None) for name in sources if name != "image"}
     given = {name: value for name, value in given.items() if value is not None}
     count = len(given) + (image is not None)
