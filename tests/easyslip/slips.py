@@ -64,8 +64,12 @@ def with_other_qr(data: bytes, text: str) -> bytes:
 
 
 def opencv_texts(data: bytes) -> list[str]:
-    """What OpenCV's QR detector reads (an independent reader from zxing-cpp)."""
+    """What OpenCV's QR detector reads (an independent reader from zxing-cpp): its ArUco-based
+    detector (the classic one misses about 1 clean slip in 30), then the classic one."""
     pixels = cv2.cvtColor(np.asarray(load(data)), cv2.COLOR_RGB2BGR)
-    detector = cv2.QRCodeDetector()
-    ok, texts, _points, _ = detector.detectAndDecodeMulti(pixels)
-    return [t for t in texts if t] if ok else []
+    for detector in (cv2.QRCodeDetectorAruco(), cv2.QRCodeDetector()):
+        ok, texts, _points, _ = detector.detectAndDecodeMulti(pixels)
+        found = [t for t in texts if t] if ok else []
+        if found:
+            return found
+    return []

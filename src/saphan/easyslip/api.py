@@ -103,7 +103,7 @@ def _allow(rt: Runtime) -> list[fetch.Network]:
     return nets
 
 
-async def _qr_texts(rt: Runtime, source: SlipInput) -> list[str]:
+async def _qr_texts(rt: Runtime, source: SlipInput, wanted: Callable[[str], bool]) -> list[str]:
     """The QR texts the input carries: the payload itself, or every QR code in the image."""
     if source.kind == "payload":
         return [source.text]
@@ -120,7 +120,15 @@ async def _qr_texts(rt: Runtime, source: SlipInput) -> list[str]:
     else:
         data = source.image
     images.check_image(data)
-    return await anyio.to_thread.run_sync(images.qr_texts, data)
+    return await anyio.to_thread.run_sync(images.qr_texts, data, wanted)
+
+
+def _is(parse: Callable[[str], object], text: str) -> bool:
+    try:
+        parse(text)
+    except miniqr.NotASlip:
+        return False
+    return True
 
 
 def _first_slip(texts: Sequence[str], parse: Callable[[str], QR]) -> QR:
@@ -148,7 +156,7 @@ async def _verify(
             raise ImageSizeTooLarge() from exc
         raise
     source = await read_input(body, request.headers, model, sources)  # type: ignore[arg-type]
-    qr = _first_slip(await _qr_texts(rt, source), parse)
+    qr = _first_slip(await _qr_texts(rt, source, lambda text: _is(parse, text)), parse)
     ledger: Ledger = request.app.state.ledger
     result = await _db(
         request, lambda conn: operation(conn, ledger, caller, qr, source.options), write=True

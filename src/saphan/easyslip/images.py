@@ -8,6 +8,7 @@ import binascii
 import io
 import re
 import warnings
+from collections.abc import Callable
 
 import zxingcpp
 from PIL import Image, UnidentifiedImageError
@@ -67,8 +68,12 @@ def from_base64(text: str) -> bytes:
         raise InvalidImageFormat("base64 is not valid base64") from exc
 
 
-def qr_texts(data: bytes) -> list[str]:
-    """Every QR code's text in the image (after ``check_image``), in reading order."""
+def qr_texts(data: bytes, wanted: Callable[[str], bool] = bool) -> list[str]:
+    """The QR codes' texts in the image (after ``check_image``), in reading order.
+
+    A quick pass first (JPEGs decoded straight to grey, one orientation, full size): when it
+    finds a text that is ``wanted`` (a slip's mini QR), that is the answer. Otherwise zxing-cpp's
+    thorough pass (rotations, downscaled and inverted copies) reads every QR code there is."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -78,11 +83,19 @@ def qr_texts(data: bytes) -> list[str]:
                 raise InvalidImageFormat(f"The image is too large ({width}x{height} pixels)")
             if (image.format or "").lower() not in FORMATS:
                 raise InvalidImageType()
+            if image.format == "JPEG":
+                image.draft("L", image.size)  # skips the colour work: QR codes are grey
             image.load()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise InvalidImageFormat() from exc
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise InvalidImageFormat("The image is too large") from exc
     picture: Image.Image = image if image.mode in ("L", "RGB") else image.convert("RGB")
+    quick = zxingcpp.read_barcodes(
+        picture, formats=_QR, try_rotate=False, try_downscale=False, try_invert=False
+    )
+    texts = [r.text for r in quick if r.valid and r.text]
+    if any(wanted(text) for text in texts):
+        return texts
     results = zxingcpp.read_barcodes(picture, formats=_QR)
     return [r.text for r in results if r.valid and r.text]
