@@ -86,6 +86,19 @@ async def _caller(request: Request) -> Caller:
     return await rt.db.run(run, write=False)
 
 
+async def _authed(request: Request, work: Callable[[Connection, Caller], T], *, write: bool) -> T:
+    """Check the key, then ``work``, on one connection (one transaction when ``write``)."""
+    rt = _rt(request)
+    header = request.headers.get("authorization")
+    client_ip = request.client.host if request.client else None
+
+    def run() -> T:
+        with rt.db.begin() if write else rt.db.connect() as conn:
+            return work(conn, authenticate(conn, rt.secret, header, client_ip))
+
+    return await rt.db.run(run, write=write)
+
+
 async def _db(request: Request, work: Callable[[Connection], T], *, write: bool) -> T:
     rt = _rt(request)
 
@@ -167,9 +180,8 @@ async def _verify(
 @router.get("/info", response_model=InfoResponse, operation_id="info")
 async def get_info(request: Request) -> Response:
     """The application, its branch, quota use and credit, and the plan. Uses no quota."""
-    caller = await _caller(request)
     now = _rt(request).clock.now()
-    return json_response(await _db(request, lambda c: info(c, caller, now), write=False))
+    return json_response(await _authed(request, lambda c, who: info(c, who, now), write=False))
 
 
 @router.get("/health", response_model=HealthResponse, operation_id="health", responses={})
@@ -263,10 +275,7 @@ async def verify_truewallet(request: Request) -> Response:
 )
 async def list_bank_accounts(request: Request) -> Response:
     """The application's registered bank accounts (what `matchAccount` matches)."""
-    caller = await _caller(request)
-    return json_response(
-        await _db(request, lambda c: accounts.list_accounts(c, caller), write=False)
-    )
+    return json_response(await _authed(request, accounts.list_accounts, write=False))
 
 
 async def _body(request: Request, model: type[M]) -> M:

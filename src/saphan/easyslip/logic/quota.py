@@ -2,9 +2,9 @@
 
 A billing month starts on the application's creation day-of-month (Bangkok; a day past a
 month's end is that month's last day). Spending is one conditional ``UPDATE ... WHERE used <
-max RETURNING`` per counter, in the verification's transaction, so it is exact under
-concurrency: PostgreSQL re-checks the condition on the row it waited for, SQLite writes one
-transaction at a time (``BEGIN IMMEDIATE``).
+max RETURNING`` per counter (the month's first also inserts the row), in the verification's
+transaction, so it is exact under concurrency: PostgreSQL re-checks the condition on the row it
+waited for, SQLite writes one transaction at a time (``BEGIN IMMEDIATE``).
 """
 
 from __future__ import annotations
@@ -70,7 +70,8 @@ def _ensure_row(conn: Connection, kind: str, owner_id: int, start: dt.date) -> N
 
 
 def _take(conn: Connection, kind: str, owner_id: int, start: dt.date, limit: int | None) -> bool:
-    _ensure_row(conn, kind, owner_id, start)
+    """Add 1 to the counter unless it is at ``limit``; True when added. The month's row is
+    created by its first verification (then the update is tried once more)."""
     statement = update(QuotaUsage).where(
         QuotaUsage.kind == kind,
         QuotaUsage.owner_id == owner_id,
@@ -78,10 +79,11 @@ def _take(conn: Connection, kind: str, owner_id: int, start: dt.date, limit: int
     )
     if limit is not None:
         statement = statement.where(QuotaUsage.used < limit)
-    row = conn.execute(
-        statement.values(used=QuotaUsage.used + 1).returning(QuotaUsage.used)
-    ).first()
-    return row is not None
+    statement = statement.values(used=QuotaUsage.used + 1).returning(QuotaUsage.used)
+    if conn.execute(statement).first() is not None:
+        return True
+    _ensure_row(conn, kind, owner_id, start)
+    return conn.execute(statement).first() is not None
 
 
 def billing_start(caller: Caller, now: dt.datetime) -> dt.date:
