@@ -13,7 +13,7 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from saphan.core.clock import bangkok_date
@@ -60,30 +60,41 @@ def usage(conn: Connection, kind: str, owner_id: int, start: dt.date) -> Usage:
     return Usage(used=int(row[0]), total=int(row[1]))
 
 
-def _ensure_row(conn: Connection, kind: str, owner_id: int, start: dt.date) -> None:
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    conn.execute(
-        insert(QuotaUsage)
-        .values(kind=kind, owner_id=owner_id, month_start=start, used=0)
-        .on_conflict_do_nothing(index_elements=["kind", "owner_id", "month_start"])
+#: Built once (SQLAlchemy then reuses their compiled form): the conditional increment with and
+#: without a limit, and the month row's creation for each dialect.
+_WHERE = (
+    QuotaUsage.kind == bindparam("q_kind"),
+    QuotaUsage.owner_id == bindparam("q_owner"),
+    QuotaUsage.month_start == bindparam("q_start"),
+)
+_UNLIMITED = (
+    update(QuotaUsage).where(*_WHERE).values(used=QuotaUsage.used + 1).returning(QuotaUsage.used)
+)
+_LIMITED = _UNLIMITED.where(QuotaUsage.used < bindparam("q_limit"))
+_CREATE = {
+    name: dialect.insert(QuotaUsage)
+    .values(
+        kind=bindparam("q_kind"),
+        owner_id=bindparam("q_owner"),
+        month_start=bindparam("q_start"),
+        used=0,
     )
+    .on_conflict_do_nothing(index_elements=["kind", "owner_id", "month_start"])
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
 
 
 def _take(conn: Connection, kind: str, owner_id: int, start: dt.date, limit: int | None) -> bool:
     """Add 1 to the counter unless it is at ``limit``; True when added. The month's row is
     created by its first verification (then the update is tried once more)."""
-    statement = update(QuotaUsage).where(
-        QuotaUsage.kind == kind,
-        QuotaUsage.owner_id == owner_id,
-        QuotaUsage.month_start == start,
-    )
+    params: dict[str, object] = {"q_kind": kind, "q_owner": owner_id, "q_start": start}
+    statement = _UNLIMITED
     if limit is not None:
-        statement = statement.where(QuotaUsage.used < limit)
-    statement = statement.values(used=QuotaUsage.used + 1).returning(QuotaUsage.used)
-    if conn.execute(statement).first() is not None:
+        statement, params["q_limit"] = _LIMITED, limit
+    if conn.execute(statement, params).first() is not None:
         return True
-    _ensure_row(conn, kind, owner_id, start)
-    return conn.execute(statement).first() is not None
+    conn.execute(_CREATE[conn.dialect.name], params)
+    return conn.execute(statement, params).first() is not None
 
 
 def billing_start(caller: Caller, now: dt.datetime) -> dt.date:

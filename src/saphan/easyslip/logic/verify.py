@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Connection, update
+from sqlalchemy import Connection, bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from saphan.core.clock import to_utc_naive
@@ -36,34 +36,43 @@ class Options:
     match_amount: Decimal | None = None
 
 
+_FIRST = {
+    name: dialect.insert(Verification)
+    .values(
+        application_id=bindparam("v_app_id"),
+        transfer_id=bindparam("v_transfer_id"),
+        branch_id=bindparam("v_branch_id"),
+        trans_ref=bindparam("v_trans_ref"),
+        count=1,
+        first_at=bindparam("v_at"),
+        last_at=bindparam("v_at"),
+    )
+    .on_conflict_do_nothing(index_elements=["application_id", "transfer_id"])
+    .returning(Verification.id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+_AGAIN = (
+    update(Verification)
+    .where(
+        Verification.application_id == bindparam("v_app_id"),
+        Verification.transfer_id == bindparam("v_transfer_id"),
+    )
+    .values(count=Verification.count + 1, last_at=bindparam("v_at"))
+)
+
+
 def _first_time(conn: Connection, caller: Caller, row: Any, now: dt.datetime) -> bool:
     """Record this application's verification of the transfer; False when it had one already."""
-    at = to_utc_naive(now)
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    created = conn.execute(
-        insert(Verification)
-        .values(
-            application_id=caller.application_id,
-            transfer_id=row.id,
-            branch_id=caller.branch_id,
-            trans_ref=row.trans_ref,
-            count=1,
-            first_at=at,
-            last_at=at,
-        )
-        .on_conflict_do_nothing(index_elements=["application_id", "transfer_id"])
-        .returning(Verification.id)
-    ).first()
-    if created is not None:
+    params = {
+        "v_app_id": caller.application_id,
+        "v_transfer_id": row.id,
+        "v_branch_id": caller.branch_id,
+        "v_trans_ref": row.trans_ref,
+        "v_at": to_utc_naive(now),
+    }
+    if conn.execute(_FIRST[conn.dialect.name], params).first() is not None:
         return True
-    conn.execute(
-        update(Verification)
-        .where(
-            Verification.application_id == caller.application_id,
-            Verification.transfer_id == row.id,
-        )
-        .values(count=Verification.count + 1, last_at=at)
-    )
+    conn.execute(_AGAIN, params)
     return False
 
 
