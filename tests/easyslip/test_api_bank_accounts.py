@@ -95,6 +95,8 @@ async def test_another_applications_accounts(
         ({"bankNumber": "12345"}, "bankNumber"),
         ({"bankNumber": "12345abcde"}, "bankNumber"),
         ({"nameTh": ""}, "nameTh"),
+        ({"nameTh": "ร้าน\u0000"}, "nameTh"),
+        ({"nameEn": "SHOP\nCO"}, "nameEn"),
         ({"type": "COMPANY"}, "type"),
         ({"extraVerify": "sometimes"}, "extraVerify"),
     ],

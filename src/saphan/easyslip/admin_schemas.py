@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -10,19 +11,31 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from saphan.easyslip.banks import BY_CODE
 
-Name = Annotated[str, Field(min_length=1, max_length=200)]
+#: No control characters anywhere text is stored (PostgreSQL refuses NUL in text).
+_PLAIN = r"^[^\x00-\x1f\x7f]*$"
+Name = Annotated[str, Field(min_length=1, max_length=200, pattern=_PLAIN)]
+_EMAIL = r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+$"
+PersonName = Annotated[str, Field(max_length=200, pattern=_PLAIN)]
 Quota = Annotated[int, Field(ge=0)]
 Money = Annotated[Decimal, Field(gt=0, le=Decimal("1000000000"), decimal_places=2)]
-Optional64 = Annotated[str, Field(max_length=64)] | None
+Optional64 = Annotated[str, Field(max_length=64, pattern=_PLAIN)] | None
 
 
 class In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _cidrs(value: str | None) -> str | None:
+    """``allowedIps``: comma-separated networks, each one ``ipaddress`` reads."""
+    for part in (value or "").split(","):
+        if part.strip():
+            ipaddress.ip_network(part.strip(), strict=False)
+    return value
+
+
 class ApplicationCreate(In):
     name: Name
-    email: Annotated[str, Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")]
+    email: Annotated[str, Field(min_length=3, max_length=320, pattern=_EMAIL)]
     productName: Name = "Free Plan"
     #: None: unlimited.
     quotaMax: Quota | None = 100
@@ -31,21 +44,25 @@ class ApplicationCreate(In):
     credit: Annotated[int, Field(ge=0)] = 0
     #: Default: a year after creation.
     expiresAt: dt.datetime | None = None
-    allowedIps: Annotated[str, Field(max_length=1000)] = ""
+    allowedIps: Annotated[str, Field(max_length=1000, pattern=_PLAIN)] = ""
+
+    _networks = field_validator("allowedIps")(_cidrs)
 
 
 class ApplicationUpdate(In):
     """The plan and settings; absent fields stay. ``quotaMax: null`` makes it unlimited."""
 
     name: Name | None = None
-    email: Annotated[str, Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")] | None = None
+    email: Annotated[str, Field(max_length=320, pattern=_EMAIL)] | None = None
     productName: Name | None = None
     quotaMax: Quota | None = None
     autoRenewExpired: bool | None = None
     autoRenewQuota: bool | None = None
     expiresAt: dt.datetime | None = None
     status: Literal["active", "banned", "deleted"] | None = None
-    allowedIps: Annotated[str, Field(max_length=1000)] | None = None
+    allowedIps: Annotated[str, Field(max_length=1000, pattern=_PLAIN)] | None = None
+
+    _networks = field_validator("allowedIps")(_cidrs)
 
 
 class CreditChange(In):
@@ -121,17 +138,17 @@ class TransferIn(In):
     ref1: Optional64 = None
     ref2: Optional64 = None
     ref3: Optional64 = None
-    eventType: Annotated[str, Field(min_length=1, max_length=8)] = "P2P"
+    eventType: Annotated[str, Field(pattern=r"^[0-9A-Za-z]{1,8}$")] = "P2P"
     senderBankCode: str | None = None
-    senderNameTh: Annotated[str, Field(max_length=200)] | None = None
-    senderNameEn: Annotated[str, Field(max_length=200)] | None = None
+    senderNameTh: PersonName | None = None
+    senderNameEn: PersonName | None = None
     senderAccountType: Literal["BANKAC", "TOKEN", "DUMMY"] | None = None
     senderAccount: Annotated[str, Field(pattern=r"^[0-9]{6,20}$")] | None = None
     senderProxyType: Literal["NATID", "MSISDN", "EWALLETID", "EMAIL", "BILLERID"] | None = None
     senderProxy: Optional64 = None
     receiverBankCode: str | None = None
-    receiverNameTh: Annotated[str, Field(max_length=200)] | None = None
-    receiverNameEn: Annotated[str, Field(max_length=200)] | None = None
+    receiverNameTh: PersonName | None = None
+    receiverNameEn: PersonName | None = None
     receiverAccountType: Literal["BANKAC", "TOKEN", "DUMMY"] | None = None
     receiverAccount: Annotated[str, Field(pattern=r"^[0-9]{6,20}$")] | None = None
     receiverProxyType: Literal["NATID", "MSISDN", "EWALLETID", "EMAIL", "BILLERID"] | None = None

@@ -16,6 +16,8 @@ class Wire(BaseModel):
 
 
 Remark = Annotated[str, Field(min_length=1, max_length=255)]
+#: Text that is stored: no control characters (PostgreSQL refuses NUL in text).
+Text200 = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")]
 Amount = Annotated[Decimal, Field(gt=0, le=Decimal("1000000000"), allow_inf_nan=False)]
 
 
@@ -51,8 +53,8 @@ class VerifyTrueWalletRequest(VerifyOptions):
 class BankAccountCreate(Wire):
     bankCode: str = Field(description="A code of GET /v2/banks", examples=["004"])
     bankNumber: Annotated[str, Field(pattern=r"^[0-9]{10,15}$")] = Field(examples=["1234567890"])
-    nameTh: Annotated[str, Field(min_length=1, max_length=200)]
-    nameEn: Annotated[str, Field(min_length=1, max_length=200)]
+    nameTh: Text200
+    nameEn: Text200
     type: Literal["PERSONAL", "JURISTIC"]
     extraVerify: bool = False
 
