@@ -27,10 +27,10 @@ Run = Callable[..., Result]
 def run(database_url: str) -> Run:
     runner = CliRunner()
 
-    def invoke(*args: str) -> Result:
+    def invoke(*args: str, secret: str | None = SECRET) -> Result:
         env: dict[str, str | None] = {
             "SAPHAN_DATABASE_URL": database_url,
-            "SAPHAN_SECRET_KEY": SECRET,
+            "SAPHAN_SECRET_KEY": secret,
             "SAPHAN_DEMO": None,
             "COLUMNS": None,
         }
@@ -169,3 +169,13 @@ def test_operator_commands(run: Run, tmp_path: Path) -> None:
     again = run("easyslip", "transfers", "import", str(csv))
     assert again.exit_code == 1
     assert "already" in again.output
+
+
+def test_ledger_commands_need_no_secret_but_key_commands_do(run: Run, tmp_path: Path) -> None:
+    """Beside ``make demo`` (no SAPHAN_SECRET_KEY in the shell) make-slip still works."""
+    out = tmp_path / "s.png"
+    ok(run("easyslip", "make-slip", "--amount", "5", "--out", str(out), secret=None))
+    assert "5.00" in ok(run("easyslip", "transfers", "list", secret=None))
+    refused = run("easyslip", "app", "list", secret=None)
+    assert refused.exit_code == 2
+    assert "SAPHAN_SECRET_KEY" in refused.output

@@ -47,9 +47,11 @@ T = TypeVar("T")
 
 
 @contextmanager
-def _runtime() -> Iterator[Runtime]:
+def _runtime(*, needs_secret: bool = True) -> Iterator[Runtime]:
+    """The database in SAPHAN_DATABASE_URL. Commands that touch no key (the ledger, make-slip)
+    also run without SAPHAN_SECRET_KEY, e.g. beside ``make demo``."""
     try:
-        settings = Settings()
+        settings = Settings() if needs_secret else _keyless_settings()
     except ValueError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
@@ -60,8 +62,15 @@ def _runtime() -> Iterator[Runtime]:
         rt.db.dispose()
 
 
-def _write(work: Callable[[Session, Runtime], T]) -> T:
-    with _runtime() as rt:
+def _keyless_settings() -> Settings:
+    try:
+        return Settings()
+    except ValueError:
+        return Settings(demo=True)  # only the (unused) secret differs
+
+
+def _write(work: Callable[[Session, Runtime], T], *, needs_secret: bool = True) -> T:
+    with _runtime(needs_secret=needs_secret) as rt:
         try:
             with rt.db.write() as session:
                 return work(session, rt)
@@ -239,7 +248,9 @@ def transfers_import(
     except ServiceError as exc:
         console.print(f"[red]{file}: {exc.message}[/red]")
         raise typer.Exit(1) from exc
-    rows = _write(lambda s, rt: operator.record_transfers(s, transfers, rt.clock.now()))
+    rows = _write(
+        lambda s, rt: operator.record_transfers(s, transfers, rt.clock.now()), needs_secret=False
+    )
     console.print(f"{len(rows)} transfers recorded")
 
 
@@ -247,7 +258,8 @@ def transfers_import(
 def transfers_list(limit: int = typer.Option(20, min=1, max=1000)) -> None:
     """The newest transfers, with their slips' mini QR text."""
     rows = _write(
-        lambda s, _rt: [operator.transfer_out(t) for t in operator.list_transfers(s, limit=limit)]
+        lambda s, _rt: [operator.transfer_out(t) for t in operator.list_transfers(s, limit=limit)],
+        needs_secret=False,
     )
     table = Table("bank", "transRef", "date", "amount", "from", "to", "payload")
     for t in rows:
@@ -326,7 +338,7 @@ def make_slip(
         [row] = operator.record_transfers(s, [transfer_in], rt.clock.now())
         return slip_image(row, fmt), operator.payload_of(row), True
 
-    data, payload, recorded = _write(work)
+    data, payload, recorded = _write(work, needs_secret=False)
     out.write_bytes(data)
     console.print(f"{'recorded and ' if recorded else ''}wrote {out} ({len(data):,} bytes)")
     typer.echo(payload)
