@@ -24,13 +24,19 @@ from saphan.core.observability import AccessLogMiddleware, Metrics
 from saphan.core.runtime import Runtime
 from saphan.depa.admin_api import create_admin_app as depa_admin
 from saphan.depa.api import create_app as depa_app
+from saphan.easyslip.admin_api import create_admin_app as easyslip_admin
+from saphan.easyslip.api import create_app as easyslip_app
 from saphan.moi.admin_api import create_admin_app as moi_admin
 from saphan.moi.api import create_app as moi_app
 
 log = logging.getLogger("saphan.app")
 
 #: (prefix, human name) of every service, in DESIGN.md's order.
-SERVICES = [("/moi", "MOI central electricity data"), ("/depa", "depa AI-Transformation")]
+SERVICES = [
+    ("/moi", "MOI central electricity data"),
+    ("/depa", "depa AI-Transformation"),
+    ("/easyslip", "EasySlip v2"),
+]
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
@@ -84,9 +90,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
 
     app.mount("/moi", moi_app(rt))
     app.mount("/depa", depa_app(rt))
+    app.mount("/easyslip", easyslip_app(rt))
     if settings.admin_token is not None:
         app.mount("/admin/moi", moi_admin(rt))
         app.mount("/admin/depa", depa_admin(rt))
+        app.mount("/admin/easyslip", easyslip_admin(rt))
     for route in app.routes:
         if isinstance(route, Mount):
             # Starlette's mount pattern ends in ``.*``, which stops at a newline: a path with an

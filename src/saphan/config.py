@@ -32,6 +32,12 @@ class Settings(BaseSettings):
     #: day, against mass lookups; over either, 429 with Retry-After. 0: no limit.
     moi_quota_per_minute: int = Field(default=600, ge=0)
     moi_quota_per_day: int = Field(default=50_000, ge=0)
+    # -- EasySlip ---------------------------------------------------------------------------
+    #: EasySlip ``url`` inputs: networks admitted although not global (JSON list of CIDRs, e.g.
+    #: '["127.0.0.1/32"]'); in demo mode loopback is always admitted.
+    easyslip_url_allow_cidrs: list[str] = Field(default_factory=list)
+    #: EasySlip ``url`` inputs: seconds for the whole fetch, redirects included.
+    easyslip_url_timeout: float = Field(default=5.0, gt=0, le=60)
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Self:

@@ -8,10 +8,11 @@ from sqlalchemy import delete
 from saphan.core.db import Base
 from saphan.core.runtime import Runtime
 from saphan.depa import demo as depa_demo
+from saphan.easyslip import demo as easyslip_demo
 from saphan.moi import demo as moi_demo
 
 #: Services with an operator API at /admin/<service>.
-OPERATED = ("moi", "depa")
+OPERATED = ("moi", "depa", "easyslip")
 
 
 def seed(rt: Runtime) -> bool:
@@ -20,7 +21,8 @@ def seed(rt: Runtime) -> bool:
         now = rt.clock.now()
         moi = moi_demo.seed(session, rt.secret, now)
         depa = depa_demo.seed(session, rt.secret, now)
-        return moi or depa
+        easyslip = easyslip_demo.seed(session, rt.secret, now)
+        return moi or depa or easyslip
 
 
 def reset(rt: Runtime) -> None:
@@ -52,6 +54,16 @@ def print_banner(base_url: str, admin_token: str | None, console: Console | None
     console.print(f"  docs      {base_url}/depa/docs")
     console.print(f"  x-api-key {depa_demo.DEMO_KEY}  (DP with DV-97WHHUXXXX, DV-BHRDV9XXXX)")
     console.print(f"  x-api-key {depa_demo.SECOND_DEMO_KEY}  (a second DP)")
+    console.print()
+    console.print("[bold]EasySlip v2[/bold]")
+    console.print(f"  base URL  {base_url}/easyslip")
+    console.print(f"  docs      {base_url}/easyslip/docs")
+    console.print(
+        f"  Authorization: Bearer {easyslip_demo.DEMO_KEY}"
+        f"  ({easyslip_demo.MONTHLY_QUOTA} verifications a month)"
+    )
+    console.print(f"  Authorization: Bearer {easyslip_demo.INACTIVE_KEY}  (inactive branch)")
+    console.print("  a slip to verify: saphan easyslip make-slip --amount 250.00 --out slip.png")
     console.print()
     if admin_token:
         console.print("[bold]Operator API[/bold]")

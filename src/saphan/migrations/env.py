@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 
 import saphan.depa.models
+import saphan.easyslip.models
 import saphan.moi.models  # noqa: F401
 from saphan.core.db import Base, is_sqlite, normalise_url
 

@@ -1,0 +1,356 @@
+"""EasySlip v2's wire (seed 004 and the v2 reference): info, health, banks, slip verification
+and registered bank accounts, ``Authorization: Bearer <key>``."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import anyio
+import httpx
+from fastapi import APIRouter, FastAPI, Request
+from pydantic import BaseModel
+from sqlalchemy import Connection
+from starlette.responses import Response
+
+from saphan.core.body import json_body, read_body
+from saphan.core.errors import ServiceError
+from saphan.core.jsonresponse import json_response
+from saphan.core.runtime import Runtime
+from saphan.core.service import create_service_app
+from saphan.easyslip import fetch, images, miniqr
+from saphan.easyslip.errors import ImageSizeTooLarge, NotFound, SlipNotFound, render
+from saphan.easyslip.inputs import MAX_BODY_BYTES, Kind, SlipInput, parse_body, read_input
+from saphan.easyslip.ledger import Ledger, TableLedger
+from saphan.easyslip.logic import accounts, verify
+from saphan.easyslip.logic.auth import Caller, authenticate
+from saphan.easyslip.logic.info import info
+from saphan.easyslip.schemas import (
+    BankAccountCreate,
+    BankAccountListResponse,
+    BankAccountResponse,
+    BankAccountUpdate,
+    BanksResponse,
+    ErrorResponse,
+    HealthResponse,
+    InfoResponse,
+    VerifyBankRequest,
+    VerifyBankResponse,
+    VerifyTrueWalletRequest,
+    VerifyTrueWalletResponse,
+    banks_json,
+)
+
+DESCRIPTION = """\
+EasySlip v2: Thai bank-transfer and TrueMoney Wallet slip verification. Send a slip (its mini QR
+text, an image, a base64 image or an image URL); the answer says whether that transfer really
+happened, to whom, for how much, and whether your application verified the slip before.
+`Authorization: Bearer <API key>`. A verification uses 1 of the month's quota; a duplicate
+re-check and a failed check use none. Errors: `{"success": false, "error": {"code", "message"}}`.
+"""
+
+T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
+QR = TypeVar("QR")
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorResponse, "description": "VALIDATION_ERROR and the input errors"},
+    401: {"model": ErrorResponse, "description": "MISSING_API_KEY, INVALID_API_KEY"},
+    403: {"model": ErrorResponse, "description": "BRANCH_INACTIVE, SERVICE_*, IP_NOT_ALLOWED"},
+    404: {"model": ErrorResponse, "description": "NOT_FOUND"},
+}
+VERIFY_ERRORS: dict[int | str, dict[str, Any]] = {
+    **ERRORS,
+    403: {"model": ErrorResponse, "description": "QUOTA_EXCEEDED, BRANCH_INACTIVE, ..."},
+    404: {"model": ErrorResponse, "description": "SLIP_NOT_FOUND"},
+}
+
+router = APIRouter(prefix="/v2", responses=ERRORS)
+
+
+def _rt(request: Request) -> Runtime:
+    rt: Runtime = request.app.state.runtime
+    return rt
+
+
+async def _caller(request: Request) -> Caller:
+    rt = _rt(request)
+    header = request.headers.get("authorization")
+    client_ip = request.client.host if request.client else None
+
+    def run() -> Caller:
+        with rt.db.connect() as conn:
+            return authenticate(conn, rt.secret, header, client_ip)
+
+    return await rt.db.run(run, write=False)
+
+
+async def _authed(request: Request, work: Callable[[Connection, Caller], T], *, write: bool) -> T:
+    """Check the key, then ``work``, on one connection (one transaction when ``write``)."""
+    rt = _rt(request)
+    header = request.headers.get("authorization")
+    client_ip = request.client.host if request.client else None
+
+    def run() -> T:
+        with rt.db.begin() if write else rt.db.connect() as conn:
+            return work(conn, authenticate(conn, rt.secret, header, client_ip))
+
+    return await rt.db.run(run, write=write)
+
+
+async def _db(request: Request, work: Callable[[Connection], T], *, write: bool) -> T:
+    rt = _rt(request)
+
+    def run() -> T:
+        with rt.db.begin() if write else rt.db.connect() as conn:
+            return work(conn)
+
+    return await rt.db.run(run, write=write)
+
+
+def _allow(rt: Runtime) -> list[fetch.Network]:
+    nets = [ipaddress.ip_network(c, strict=False) for c in rt.settings.easyslip_url_allow_cidrs]
+    if rt.settings.demo:
+        nets += [ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128")]
+    return nets
+
+
+async def _qr_texts(rt: Runtime, source: SlipInput, wanted: Callable[[str], bool]) -> list[str]:
+    """The QR texts the input carries: the payload itself, or every QR code in the image."""
+    if source.kind == "payload":
+        return [source.text]
+    if source.kind == "url":
+        async with httpx.AsyncClient(trust_env=False) as client:
+            data = await fetch.fetch_image(
+                source.text,
+                allow=_allow(rt),
+                seconds=rt.settings.easyslip_url_timeout,
+                client=client,
+            )
+    elif source.kind == "base64":
+        data = images.from_base64(source.text)
+    else:
+        data = source.image
+    images.check_image(data)
+    return await anyio.to_thread.run_sync(images.qr_texts, data, wanted)
+
+
+def _is(parse: Callable[[str], object], text: str) -> bool:
+    try:
+        parse(text)
+    except miniqr.NotASlip:
+        return False
+    return True
+
+
+def _first_slip(texts: Sequence[str], parse: Callable[[str], QR]) -> QR:
+    for text in texts:
+        try:
+            return parse(text)
+        except miniqr.NotASlip:
+            continue
+    raise SlipNotFound()
+
+
+async def _verify(
+    request: Request,
+    model: type[BaseModel],
+    sources: tuple[Kind, ...],
+    parse: Callable[[str], QR],
+    operation: Callable[[Connection, Ledger, Caller, QR, verify.Options], dict[str, Any]],
+) -> Response:
+    rt = _rt(request)
+    caller = await _caller(request)
+    try:
+        body = await read_body(request, MAX_BODY_BYTES)
+    except ServiceError as exc:
+        if exc.status == 413:
+            raise ImageSizeTooLarge() from exc
+        raise
+    source = await read_input(body, request.headers, model, sources)  # type: ignore[arg-type]
+    qr = _first_slip(await _qr_texts(rt, source, lambda text: _is(parse, text)), parse)
+    ledger: Ledger = request.app.state.ledger
+    result = await _db(
+        request, lambda conn: operation(conn, ledger, caller, qr, source.options), write=True
+    )
+    return json_response(result)
+
+
+@router.get("/info", response_model=InfoResponse, operation_id="info")
+async def get_info(request: Request) -> Response:
+    """The application, its branch, quota use and credit, and the plan. Uses no quota."""
+    now = _rt(request).clock.now()
+    return json_response(await _authed(request, lambda c, who: info(c, who, now), write=False))
+
+
+@router.get("/health", response_model=HealthResponse, operation_id="health", responses={})
+async def health() -> Response:
+    """Liveness; no key needed, no quota used."""
+    return json_response({"success": True, "message": "OK", "data": {"status": "ok"}})
+
+
+@router.get("/banks", response_model=BanksResponse, operation_id="banks")
+async def banks(request: Request) -> Response:
+    """The banks EasySlip knows, with their codes."""
+    await _caller(request)
+    return json_response(
+        {"success": True, "message": "Banks retrieved successfully", "data": banks_json()}
+    )
+
+
+_MULTIPART: dict[str, Any] = {
+    "schema": {
+        "type": "object",
+        "properties": {
+            "image": {"type": "string", "format": "binary"},
+            "remark": {"type": "string"},
+            "matchAccount": {"type": "string", "enum": ["true", "false"]},
+            "matchAmount": {"type": "string"},
+            "checkDuplicate": {"type": "string", "enum": ["true", "false"]},
+        },
+        "required": ["image"],
+    }
+}
+
+
+def _verify_body(model: type[BaseModel]) -> dict[str, Any]:
+    """A JSON body of ``model`` or a multipart form carrying ``image``."""
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}},
+                "multipart/form-data": _MULTIPART,
+            },
+        }
+    }
+
+
+@router.post(
+    "/verify/bank",
+    response_model=VerifyBankResponse,
+    operation_id="verifyBank",
+    responses=VERIFY_ERRORS,
+    openapi_extra=_verify_body(VerifyBankRequest),
+)
+async def verify_bank(request: Request) -> Response:
+    """Verify a bank-transfer slip: exactly one of `payload`, `image` (multipart), `base64`,
+    `url`."""
+    now = _rt(request).clock.now()
+    return await _verify(
+        request,
+        VerifyBankRequest,
+        ("payload", "image", "base64", "url"),
+        miniqr.parse_bank,
+        lambda conn, ledger, caller, qr, opts: verify.verify_bank(
+            conn, ledger, caller, qr, opts, now
+        ),
+    )
+
+
+@router.post(
+    "/verify/truewallet",
+    response_model=VerifyTrueWalletResponse,
+    operation_id="verifyTrueWallet",
+    responses=VERIFY_ERRORS,
+    openapi_extra=_verify_body(VerifyTrueWalletRequest),
+)
+async def verify_truewallet(request: Request) -> Response:
+    """Verify a TrueMoney Wallet slip: exactly one of `image` (multipart), `base64`, `url`."""
+    now = _rt(request).clock.now()
+    return await _verify(
+        request,
+        VerifyTrueWalletRequest,
+        ("image", "base64", "url"),
+        miniqr.parse_truewallet,
+        lambda conn, ledger, caller, qr, opts: verify.verify_truewallet(
+            conn, ledger, caller, qr, opts, now
+        ),
+    )
+
+
+@router.get(
+    "/bank-accounts", response_model=BankAccountListResponse, operation_id="listBankAccounts"
+)
+async def list_bank_accounts(request: Request) -> Response:
+    """The application's registered bank accounts (what `matchAccount` matches)."""
+    return json_response(await _authed(request, accounts.list_accounts, write=False))
+
+
+async def _body(request: Request, model: type[M]) -> M:
+    rt = _rt(request)
+    body = await read_body(request, rt.settings.max_body_bytes)
+    return parse_body(model, body, request.headers.get("content-type"))
+
+
+@router.post(
+    "/bank-accounts",
+    status_code=201,
+    response_model=BankAccountResponse,
+    operation_id="createBankAccount",
+    responses={409: {"model": ErrorResponse, "description": "BANK_ACCOUNT_EXISTS"}},
+    openapi_extra=json_body(BankAccountCreate),
+)
+async def create_bank_account(request: Request) -> Response:
+    """Register a receiving account."""
+    caller = await _caller(request)
+    body = await _body(request, BankAccountCreate)
+    now = _rt(request).clock.now()
+    result = await _db(request, lambda c: accounts.create_account(c, caller, body, now), write=True)
+    return json_response(result, status=201)
+
+
+def _account_id(value: str) -> int:
+    if not value.isascii() or not value.isdigit() or len(value) > 12:
+        raise NotFound("Bank account not found")
+    return int(value)
+
+
+@router.patch(
+    "/bank-accounts/{id}",
+    response_model=BankAccountResponse,
+    operation_id="updateBankAccount",
+    openapi_extra=json_body(BankAccountUpdate),
+)
+async def update_bank_account(id: str, request: Request) -> Response:
+    """Change a registered account's `extraVerify` (the receiver's name must match too)."""
+    caller = await _caller(request)
+    account_id = _account_id(id)
+    body = await _body(request, BankAccountUpdate)
+    result = await _db(
+        request, lambda c: accounts.update_account(c, caller, account_id, body), write=True
+    )
+    return json_response(result)
+
+
+@router.delete(
+    "/bank-accounts/{id}", response_model=BankAccountResponse, operation_id="deleteBankAccount"
+)
+async def delete_bank_account(id: str, request: Request) -> Response:
+    """Remove a registered account."""
+    caller = await _caller(request)
+    account_id = _account_id(id)
+    result = await _db(
+        request, lambda c: accounts.delete_account(c, caller, account_id), write=True
+    )
+    return json_response(result)
+
+
+def create_app(rt: Runtime, *, ledger: Ledger | None = None) -> FastAPI:
+    app = create_service_app(
+        rt,
+        title="EasySlip v2 API",
+        version="2",
+        description=DESCRIPTION,
+        render=render,
+        router=router,
+        request_models=[
+            VerifyBankRequest,
+            VerifyTrueWalletRequest,
+            BankAccountCreate,
+            BankAccountUpdate,
+        ],
+    )
+    app.state.ledger = ledger or TableLedger()
+    return app

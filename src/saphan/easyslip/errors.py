@@ -1,0 +1,134 @@
+"""EasySlip's documented errors (reference "Error codes"), one class each, and its envelope
+``{"success": false, "error": {"code", "message"}}``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from saphan.core.errors import ServiceError
+
+
+class EasySlipError(ServiceError):
+    status = 400
+    code = "VALIDATION_ERROR"
+    message = "Invalid request"
+
+
+class ValidationFailed(EasySlipError):
+    status = 400
+    code = "VALIDATION_ERROR"
+    message = "Invalid request"
+
+
+class MissingApiKey(EasySlipError):
+    status = 401
+    code = "MISSING_API_KEY"
+    message = "Authorization header is required"
+
+
+class InvalidApiKey(EasySlipError):
+    status = 401
+    code = "INVALID_API_KEY"
+    message = "The provided API key is invalid"
+
+
+class BranchInactive(EasySlipError):
+    status = 403
+    code = "BRANCH_INACTIVE"
+    message = "This API branch has been deactivated"
+
+
+class ServiceBanned(EasySlipError):
+    status = 403
+    code = "SERVICE_BANNED"
+    message = "This service has been banned"
+
+
+class ServiceDeleted(EasySlipError):
+    status = 403
+    code = "SERVICE_DELETED"
+    message = "This service has been deleted"
+
+
+class IpNotAllowed(EasySlipError):
+    status = 403
+    code = "IP_NOT_ALLOWED"
+    message = "Your IP address is not allowed to use this service"
+
+
+class QuotaExceeded(EasySlipError):
+    status = 403
+    code = "QUOTA_EXCEEDED"
+    message = "Monthly quota reached"
+
+
+class UrlProtocolNotAllowed(EasySlipError):
+    status = 400
+    code = "URL_PROTOCOL_NOT_ALLOWED"
+    message = "Only http and https URLs are allowed"
+
+
+class UrlInvalidIpRange(EasySlipError):
+    status = 400
+    code = "URL_INVALID_IP_RANGE"
+    message = "The URL resolves to a private, loopback or reserved address"
+
+
+class ImageUrlUnreachable(EasySlipError):
+    status = 400
+    code = "IMAGE_URL_UNREACHABLE"
+    message = "The image URL could not be fetched"
+
+
+class ImageSizeTooLarge(EasySlipError):
+    status = 400
+    code = "IMAGE_SIZE_TOO_LARGE"
+    message = "Image must be at most 4 MB"
+
+
+class InvalidImageType(EasySlipError):
+    status = 400
+    code = "INVALID_IMAGE_TYPE"
+    message = "Image must be JPEG, PNG, GIF or WebP"
+
+
+class InvalidImageFormat(EasySlipError):
+    status = 400
+    code = "INVALID_IMAGE_FORMAT"
+    message = "The image could not be read"
+
+
+class SlipNotFound(EasySlipError):
+    status = 404
+    code = "SLIP_NOT_FOUND"
+    message = "Slip not found or invalid"
+
+
+class SlipPending(EasySlipError):
+    status = 404
+    code = "SLIP_PENDING"
+    message = "The slip is still being processed; try again later"
+
+
+class NotFound(EasySlipError):
+    status = 404
+    code = "NOT_FOUND"
+    message = "Not found"
+
+
+class AccountExists(EasySlipError):
+    """Saphan's own: a bank account registered twice by one application."""
+
+    status = 409
+    code = "BANK_ACCOUNT_EXISTS"
+    message = "This bank account is registered already"
+
+
+class ApiServerError(EasySlipError):
+    status = 500
+    code = "API_SERVER_ERROR"
+    message = "The bank's server did not answer"
+
+
+def render(error: ServiceError) -> dict[str, Any]:
+    return {"success": False, "error": {"code": error.code, "message": error.message}}

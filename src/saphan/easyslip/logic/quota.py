@@ -1,0 +1,111 @@
+"""Quota: verifications per billing month, counted for the application and for the branch.
+
+A billing month starts on the application's creation day-of-month (Bangkok; a day past a
+month's end is that month's last day). Spending is one conditional ``UPDATE ... WHERE used <
+max RETURNING`` per counter (the month's first also inserts the row), in the verification's
+transaction, so it is exact under concurrency: PostgreSQL re-checks the condition on the row it
+waited for, SQLite writes one transaction at a time (``BEGIN IMMEDIATE``).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from saphan.core.clock import bangkok_date
+from saphan.easyslip.errors import QuotaExceeded
+from saphan.easyslip.logic.auth import Caller
+from saphan.easyslip.models import QuotaUsage
+
+APP, BRANCH = "app", "branch"
+
+
+def _anchor(year: int, month: int, day: int) -> dt.date:
+    return dt.date(year, month, min(day, calendar.monthrange(year, month)[1]))
+
+
+def month_start(created: dt.date, today: dt.date) -> dt.date:
+    """The first day of the billing month holding ``today``."""
+    if today <= created:
+        return created
+    start = _anchor(today.year, today.month, created.day)
+    if start > today:
+        year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+        start = _anchor(year, month, created.day)
+    return start
+
+
+def next_month_start(created: dt.date, start: dt.date) -> dt.date:
+    year, month = (start.year, start.month + 1) if start.month < 12 else (start.year + 1, 1)
+    return _anchor(year, month, created.day)
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    used: int
+    total: int
+
+
+def usage(conn: Connection, kind: str, owner_id: int, start: dt.date) -> Usage:
+    row = conn.execute(
+        select(
+            func.coalesce(func.sum(QuotaUsage.used).filter(QuotaUsage.month_start == start), 0),
+            func.coalesce(func.sum(QuotaUsage.used), 0),
+        ).where(QuotaUsage.kind == kind, QuotaUsage.owner_id == owner_id)
+    ).one()
+    return Usage(used=int(row[0]), total=int(row[1]))
+
+
+#: Built once (SQLAlchemy then reuses their compiled form): the conditional increment with and
+#: without a limit, and the month row's creation for each dialect.
+_WHERE = (
+    QuotaUsage.kind == bindparam("q_kind"),
+    QuotaUsage.owner_id == bindparam("q_owner"),
+    QuotaUsage.month_start == bindparam("q_start"),
+)
+_UNLIMITED = (
+    update(QuotaUsage).where(*_WHERE).values(used=QuotaUsage.used + 1).returning(QuotaUsage.used)
+)
+_LIMITED = _UNLIMITED.where(QuotaUsage.used < bindparam("q_limit"))
+_CREATE = {
+    name: dialect.insert(QuotaUsage)
+    .values(
+        kind=bindparam("q_kind"),
+        owner_id=bindparam("q_owner"),
+        month_start=bindparam("q_start"),
+        used=0,
+    )
+    .on_conflict_do_nothing(index_elements=["kind", "owner_id", "month_start"])
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+
+
+def _take(conn: Connection, kind: str, owner_id: int, start: dt.date, limit: int | None) -> bool:
+    """Add 1 to the counter unless it is at ``limit``; True when added. The month's row is
+    created by its first verification (then the update is tried once more)."""
+    params: dict[str, object] = {"q_kind": kind, "q_owner": owner_id, "q_start": start}
+    statement = _UNLIMITED
+    if limit is not None:
+        statement, params["q_limit"] = _LIMITED, limit
+    if conn.execute(statement, params).first() is not None:
+        return True
+    conn.execute(_CREATE[conn.dialect.name], params)
+    return conn.execute(statement, params).first() is not None
+
+
+def billing_start(caller: Caller, now: dt.datetime) -> dt.date:
+    return month_start(bangkok_date(caller.app_created_at), now.date())
+
+
+def spend(conn: Connection, caller: Caller, now: dt.datetime) -> None:
+    """Use one verification of this month's quota, the application's and the branch's, or
+    QUOTA_EXCEEDED (the caller's transaction rolls back whatever was taken)."""
+    start = billing_start(caller, now)
+    if not _take(conn, APP, caller.application_id, start, caller.app_quota_max):
+        raise QuotaExceeded()
+    if not _take(conn, BRANCH, caller.branch_id, start, caller.branch_quota_max):
+        raise QuotaExceeded("Monthly quota reached for this branch")

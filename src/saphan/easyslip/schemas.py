@@ -1,0 +1,306 @@
+"""EasySlip's wire (seed 004 and the v2 reference), field for field: requests as the routes
+validate them, responses as the OpenAPI documents them."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from saphan.easyslip.banks import BY_CODE
+
+
+class Wire(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+Remark = Annotated[str, Field(min_length=1, max_length=255)]
+#: Text that is stored: no control characters (PostgreSQL refuses NUL in text).
+Text200 = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")]
+Amount = Annotated[Decimal, Field(gt=0, le=Decimal("1000000000"), allow_inf_nan=False)]
+
+
+class VerifyOptions(Wire):
+    remark: Remark | None = None
+    matchAccount: bool | None = Field(
+        default=None, description="Match the receiver against the registered bank accounts"
+    )
+    matchAmount: Amount | None = Field(default=None, description="Expected amount in baht")
+    checkDuplicate: bool | None = Field(default=None, description="Default false")
+
+
+class VerifyBankRequest(VerifyOptions):
+    """Exactly one of ``payload``, ``base64``, ``url`` (JSON) or ``image`` (multipart/form-data,
+    the other fields as form fields)."""
+
+    payload: Annotated[str, Field(min_length=1, max_length=128)] | None = Field(
+        default=None,
+        description="The slip's mini QR text",
+        examples=["004000060000010103002021900021231231212000115102TH91049C30"],
+    )
+    base64: str | None = Field(default=None, description="Image, with or without a data URL prefix")
+    url: Annotated[str, Field(min_length=1, max_length=255)] | None = None
+
+
+class VerifyTrueWalletRequest(VerifyOptions):
+    """Exactly one of ``base64``, ``url`` (JSON) or ``image`` (multipart/form-data)."""
+
+    base64: str | None = Field(default=None, description="Image, with or without a data URL prefix")
+    url: Annotated[str, Field(min_length=1, max_length=255)] | None = None
+
+
+class BankAccountCreate(Wire):
+    bankCode: str = Field(description="A code of GET /v2/banks", examples=["004"])
+    bankNumber: Annotated[str, Field(pattern=r"^[0-9]{10,15}$")] = Field(examples=["1234567890"])
+    nameTh: Text200
+    nameEn: Text200
+    type: Literal["PERSONAL", "JURISTIC"]
+    extraVerify: bool = False
+
+    @field_validator("bankCode")
+    @classmethod
+    def _known_bank(cls, value: str) -> str:
+        if value not in BY_CODE:
+            raise ValueError("Unknown bank code")
+        return value
+
+
+class BankAccountUpdate(Wire):
+    extraVerify: bool
+
+
+# -- responses ---------------------------------------------------------------------------------
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    success: Literal[False]
+    error: ErrorBody
+
+
+class AutoRenew(BaseModel):
+    expired: bool
+    quota: bool
+    createdAt: str
+    expiresAt: str
+
+
+class ApplicationQuota(BaseModel):
+    used: int
+    max: int | None
+    remaining: int | None
+    totalUsed: int
+
+
+class Application(BaseModel):
+    name: str
+    autoRenew: AutoRenew
+    quota: ApplicationQuota
+
+
+class BranchQuota(BaseModel):
+    used: int
+    totalUsed: int
+
+
+class Branch(BaseModel):
+    name: str
+    isActive: bool
+    quota: BranchQuota
+
+
+class Account(BaseModel):
+    email: str
+    credit: float
+
+
+class Product(BaseModel):
+    name: str
+
+
+class InfoData(BaseModel):
+    application: Application
+    branch: Branch
+    account: Account
+    product: Product
+
+
+class InfoResponse(BaseModel):
+    success: Literal[True]
+    data: InfoData
+    message: str
+
+
+class BankOut(BaseModel):
+    code: str
+    nameTh: str
+    nameEn: str
+    shortCode: str
+
+
+class BanksResponse(BaseModel):
+    success: Literal[True]
+    message: str
+    data: list[BankOut]
+
+
+class HealthData(BaseModel):
+    status: str
+
+
+class HealthResponse(BaseModel):
+    success: Literal[True]
+    message: str
+    data: HealthData
+
+
+class MatchedBank(BaseModel):
+    nameTh: str
+    nameEn: str
+    code: str
+    shortCode: str
+
+
+class MatchedAccount(BaseModel):
+    bank: MatchedBank
+    nameTh: str
+    nameEn: str
+    type: Literal["PERSONAL", "JURISTIC"]
+    bankNumber: str
+
+
+class SlipBank(BaseModel):
+    id: str
+    name: str | None = None
+    short: str | None = None
+
+
+class SlipName(BaseModel):
+    th: str | None = None
+    en: str | None = None
+
+
+class SlipAccountNumber(BaseModel):
+    type: Literal["BANKAC", "TOKEN", "DUMMY"]
+    account: str
+
+
+class SlipProxy(BaseModel):
+    type: Literal["NATID", "MSISDN", "EWALLETID", "EMAIL", "BILLERID"]
+    account: str
+
+
+class SlipAccount(BaseModel):
+    name: SlipName
+    bank: SlipAccountNumber | None = None
+    proxy: SlipProxy | None = None
+
+
+class SlipParty(BaseModel):
+    bank: SlipBank
+    account: SlipAccount
+
+
+class SlipReceiver(SlipParty):
+    merchantId: str | None = None
+
+
+class LocalAmount(BaseModel):
+    amount: float | None = None
+    currency: str | None = None
+
+
+class SlipAmount(BaseModel):
+    amount: float
+    local: LocalAmount
+
+
+class RawSlip(BaseModel):
+    payload: str
+    transRef: str
+    date: str
+    countryCode: str
+    amount: SlipAmount
+    fee: float | None = None
+    ref1: str | None = None
+    ref2: str | None = None
+    ref3: str | None = None
+    sender: SlipParty
+    receiver: SlipReceiver
+
+
+class VerifyData(BaseModel):
+    remark: str | None = None
+    isDuplicate: bool
+    matchedAccount: MatchedAccount | None
+    amountInOrder: float | None = None
+    amountInSlip: float
+    isAmountMatched: bool | None = None
+
+
+class VerifyBankData(VerifyData):
+    rawSlip: RawSlip
+
+
+class VerifyBankResponse(BaseModel):
+    success: Literal[True]
+    message: str
+    data: VerifyBankData
+
+
+class TrueWalletSender(BaseModel):
+    name: str
+
+
+class TrueWalletReceiver(BaseModel):
+    name: str
+    phone: str
+
+
+class TrueWalletSlip(BaseModel):
+    transactionId: str
+    date: str
+    amount: float
+    sender: TrueWalletSender
+    receiver: TrueWalletReceiver
+
+
+class VerifyTrueWalletData(VerifyData):
+    rawSlip: TrueWalletSlip
+
+
+class VerifyTrueWalletResponse(BaseModel):
+    success: Literal[True]
+    message: str
+    data: VerifyTrueWalletData
+
+
+class BankAccountOut(MatchedAccount):
+    id: int
+    bankCode: str
+    extraVerify: bool
+    createdAt: str
+
+
+class BankAccountResponse(BaseModel):
+    success: Literal[True]
+    message: str
+    data: BankAccountOut
+
+
+class BankAccountListResponse(BaseModel):
+    success: Literal[True]
+    message: str
+    data: list[BankAccountOut]
+
+
+def banks_json() -> list[dict[str, Any]]:
+    return [
+        {"code": b.code, "nameTh": b.name_th, "nameEn": b.name_en, "shortCode": b.short}
+        for b in BY_CODE.values()
+    ]

@@ -1,0 +1,83 @@
+"""A schemathesis run over the EasySlip OpenAPI (``/easyslip/openapi.json``) against the
+in-process app on each database, with the demo data and the demo key: no server errors, every
+response in the documented shape and status, every error in EasySlip's envelope.
+
+Built with ``schema.as_strategy()`` inside an ordinary test (see tests/depa/test_schemathesis.py
+for why)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import schemathesis
+from fastapi import FastAPI
+from hypothesis import HealthCheck, given, settings
+from schemathesis import GenerationMode, checks
+
+from saphan.core.runtime import Runtime
+from saphan.easyslip import demo
+
+MAX_EXAMPLES = 60
+HEADERS = {"Authorization": f"Bearer {demo.DEMO_KEY}"}
+
+#: A schema-valid request may still be answered 4xx by design: a payload that is no slip or
+#: not in the ledger (404), an image that is no image (400), an unknown account id (404), a
+#: spent quota (403). Every other built-in check runs.
+EXCLUDED = [checks.positive_data_acceptance]
+
+RUN = settings(
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+
+
+@pytest.fixture
+def easyslip_schema(app: FastAPI, runtime: Runtime) -> schemathesis.BaseSchema:
+    with runtime.db.write() as session:
+        demo.seed(session, runtime.secret, runtime.clock.now())
+    return schemathesis.openapi.from_asgi("/easyslip/openapi.json", app)
+
+
+def call(case: schemathesis.Case) -> Any:
+    response = case.call_and_validate(headers=HEADERS, excluded_checks=EXCLUDED)
+    body = response.json()
+    assert "detail" not in body
+    assert body["success"] is (response.status_code < 300), (response.status_code, body)
+    if not body["success"]:
+        assert set(body) == {"success", "error"}
+        assert set(body["error"]) == {"code", "message"}
+    return body
+
+
+def test_the_schema_has_every_operation(easyslip_schema: schemathesis.BaseSchema) -> None:
+    operations = [result.ok() for result in easyslip_schema.get_all_operations()]
+    assert sorted(op.label for op in operations) == [
+        "DELETE /v2/bank-accounts/{id}",
+        "GET /v2/bank-accounts",
+        "GET /v2/banks",
+        "GET /v2/health",
+        "GET /v2/info",
+        "PATCH /v2/bank-accounts/{id}",
+        "POST /v2/bank-accounts",
+        "POST /v2/verify/bank",
+        "POST /v2/verify/truewallet",
+    ]
+
+
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+def test_generated_requests_get_documented_answers(
+    easyslip_schema: schemathesis.BaseSchema, mode: GenerationMode
+) -> None:
+    statuses: set[int] = set()
+
+    @given(case=easyslip_schema.as_strategy(mode))
+    @RUN
+    def run(case: schemathesis.Case) -> None:
+        body = call(case)
+        statuses.add(200 if body["success"] else 400)
+
+    run()
+    assert 200 in statuses if mode is GenerationMode.POSITIVE else 400 in statuses
