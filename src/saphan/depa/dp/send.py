@@ -1,0 +1,236 @@
+"""Sending pending report batches to VoucherUsage.
+
+Every pending batch of the environment goes, oldest day first, each claimed for a while so two
+runs never send the same batch at once, and its state committed as soon as depa answers: a batch
+is marked sent only on a 2xx. A record depa refuses (400/403 naming ``vouchers[i]``) is marked
+rejected and the rest of its batch is sent again at once. A batch that still fails after the
+client's retries (connection errors, timeouts, 429, 5xx: backoff 0.5 s doubling to 8 s) stays
+pending and the run stops there: the next run sends it and everything after it. A batch whose
+2xx was lost (the connection broke after depa saved it) is sent again; depa keeps the latest
+record per voucher and day, so that stores nothing twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+
+from saphan.core.clock import to_utc_naive
+from saphan.core.db import Database
+from saphan.depa.client import DepaClient, DepaError, DepaStatusError
+from saphan.depa.dp.models import (
+    PENDING,
+    REJECTED,
+    SENT,
+    AppUser,
+    ReportBatch,
+    ReportItem,
+    SyncedVoucher,
+)
+
+#: How long a run holds a batch it is sending (longer than the client's worst case for one
+#: batch: 90 s timeouts and up to 10 retries).
+CLAIM = dt.timedelta(minutes=20)
+_RECORD_INDEX = re.compile(r"vouchers\[(\d+)\]")
+
+
+@dataclass(frozen=True)
+class Rejected:
+    voucher_code: str
+    access_date: dt.date
+    app_user_id: str
+    error: str
+
+
+@dataclass
+class Sent:
+    batches: int = 0
+    records: int = 0
+    rejected: list[Rejected] = field(default_factory=list)
+    #: Pending batches left for the next run, and why the run stopped (``""``: it did not).
+    pending: int = 0
+    error: str = ""
+
+
+def _claim(db: Database, is_production: bool, now: dt.datetime) -> int | None:
+    """Take the next pending batch no other run holds, or ``None``."""
+    at = to_utc_naive(now)
+    free = or_(ReportBatch.claimed_until.is_(None), ReportBatch.claimed_until < at)
+    while True:
+        with db.write() as session:
+            batch_id = session.scalars(
+                select(ReportBatch.id)
+                .where(ReportBatch.state == PENDING, ReportBatch.is_production == is_production)
+                .where(free)
+                .order_by(ReportBatch.access_date, ReportBatch.id)
+                .limit(1)
+            ).first()
+            if batch_id is None:
+                return None
+            taken = session.execute(
+                update(ReportBatch)
+                .where(ReportBatch.id == batch_id, ReportBatch.state == PENDING, free)
+                .values(claimed_until=at + CLAIM)
+            )
+            if taken.rowcount == 1:  # type: ignore[attr-defined]
+                return batch_id
+
+
+def _records(db: Database, batch_id: int) -> list[tuple[int, dict[str, Any]]]:
+    with db.read() as session:
+        rows = session.execute(
+            select(
+                ReportItem.id,
+                ReportItem.access_date,
+                SyncedVoucher.voucher_code,
+                AppUser.app_user_id,
+                ReportItem.access_count,
+                ReportItem.access_time,
+                ReportItem.lat,
+                ReportItem.lon,
+            )
+            .join(SyncedVoucher, SyncedVoucher.id == ReportItem.voucher_id)
+            .join(AppUser, AppUser.id == ReportItem.user_id)
+            .where(ReportItem.batch_id == batch_id, ReportItem.state == PENDING)
+            .order_by(ReportItem.id)
+        ).all()
+    return [
+        (
+            item_id,
+            {
+                "accessDate": day.isoformat(),
+                "voucherCode": code,
+                "appUserId": user,
+                "accessCount": count,
+                "accessTime": minutes,
+                "lat": lat,
+                "lon": lon,
+            },
+        )
+        for item_id, day, code, user, count, minutes, lat, lon in rows
+    ]
+
+
+def _finish(db: Database, batch_id: int, now: dt.datetime, error: str = "") -> None:
+    """After an answer: a batch whose items are all settled is sent (or rejected, if none was
+    accepted); otherwise it stays pending with the error. The claim is released."""
+    with db.write() as session:
+        batch = session.get(ReportBatch, batch_id)
+        assert batch is not None
+        states = set(
+            session.scalars(select(ReportItem.state).where(ReportItem.batch_id == batch_id))
+        )
+        batch.attempts += 1
+        batch.claimed_until = None
+        batch.last_error = error[:500]
+        if PENDING not in states:
+            batch.state = SENT if SENT in states else REJECTED
+            batch.sent_at = to_utc_naive(now)
+
+
+def _mark(db: Database, item_ids: Iterable[int], state: str, error: str = "") -> None:
+    with db.write() as session:
+        session.execute(
+            update(ReportItem)
+            .where(ReportItem.id.in_(list(item_ids)))
+            .values(state=state, error=error[:500])
+        )
+
+
+def _refused_index(exc: DepaStatusError, count: int) -> int | None:
+    """The record depa's 400/403 names (``vouchers[3].accessDate``), if it names one."""
+    if exc.status_code not in (400, 403):
+        return None
+    found = _RECORD_INDEX.search(exc.errorMessage)
+    index = int(found.group(1)) if found else None
+    return index if index is not None and index < count else None
+
+
+def send_batch(
+    db: Database,
+    client: DepaClient,
+    batch_id: int,
+    is_production: bool,
+    now: Callable[[], dt.datetime],
+    result: Sent,
+) -> bool:
+    """Send one claimed batch until depa has taken or refused each record; ``False`` when it
+    failed and stays pending."""
+    while True:
+        records = _records(db, batch_id)
+        if not records:
+            _finish(db, batch_id, now())
+            return True
+        try:
+            client.voucher_usage([r for _, r in records], is_production=is_production)
+        except DepaStatusError as exc:
+            index = _refused_index(exc, len(records))
+            if index is None and exc.status_code in (400, 403):
+                refused = records  # depa refused the batch without naming a record
+            elif index is not None:
+                refused = [records[index]]
+            else:
+                _finish(db, batch_id, now(), str(exc))
+                result.error = str(exc)
+                return False
+            _mark(db, (item_id for item_id, _ in refused), REJECTED, exc.errorMessage or str(exc))
+            result.rejected.extend(
+                Rejected(
+                    r["voucherCode"],
+                    dt.date.fromisoformat(r["accessDate"]),
+                    r["appUserId"],
+                    exc.errorMessage or str(exc),
+                )
+                for _, r in refused
+            )
+            continue
+        except DepaError as exc:
+            _finish(db, batch_id, now(), str(exc))
+            result.error = str(exc)
+            return False
+        _mark(db, (item_id for item_id, _ in records), SENT)
+        _finish(db, batch_id, now())
+        result.batches += 1
+        result.records += len(records)
+        return True
+
+
+def pending_batches(db: Database, is_production: bool) -> int:
+    with db.read() as session:
+        return int(
+            session.scalar(
+                select(func.count())
+                .select_from(ReportBatch)
+                .where(ReportBatch.state == PENDING, ReportBatch.is_production == is_production)
+            )
+            or 0
+        )
+
+
+def send_pending(
+    db: Database,
+    client: DepaClient,
+    is_production: bool,
+    now: Callable[[], dt.datetime],
+    *,
+    on_batch: Callable[[int, int], None] | None = None,
+) -> Sent:
+    """Send every pending batch of the environment (see the module's docstring).
+    ``on_batch(done, total)`` after each batch."""
+    result = Sent()
+    total = pending_batches(db, is_production)
+    done = 0
+    while (batch_id := _claim(db, is_production, now())) is not None:
+        ok = send_batch(db, client, batch_id, is_production, now, result)
+        done += 1
+        if on_batch is not None:
+            on_batch(done, total)
+        if not ok:
+            break
+    result.pending = pending_batches(db, is_production)
+    return result
