@@ -91,7 +91,7 @@ def _when(event: UsageEvent, now: dt.datetime, index: int) -> dt.datetime:
     at = event.at or now
     at = at if at.tzinfo else at.replace(tzinfo=BANGKOK)
     if at > now + CLOCK_SKEW:
-        raise DPInvalid(f"events[{index}].at: {at.isoformat()} is in the future")
+        raise DPInvalid(f"{at.isoformat()} is in the future (events[{index}].at)")
     return at.astimezone(BANGKOK)
 
 
