@@ -298,12 +298,16 @@ def run_report(ctx: Context, first: dt.date, last: dt.date, production: bool) ->
             on_batch=advance,
         )
     env = "production" if production else "UAT"
+    span = first.isoformat() if first == last else f"{first} to {last}"
+    console.print(f"{span} ({env}):")
+    _print_report(result)
+    return result.ok
+
+
+def _print_report(result: reporting.ReportResult) -> None:
     new = sum(p.new for p in result.planned)
     unchanged = sum(p.unchanged for p in result.planned)
-    span = first.isoformat() if first == last else f"{first} to {last}"
-    console.print(
-        f"{span} ({env}): {new} records to send, {unchanged} reported before and unchanged"
-    )
+    console.print(f"{new} records to send, {unchanged} reported before and unchanged")
     sent = result.sent
     console.print(f"sent {sent.records} records in {sent.batches} batch(es)")
     for rejected in sent.rejected:
@@ -316,7 +320,6 @@ def run_report(ctx: Context, first: dt.date, last: dt.date, production: bool) ->
             f"[red]stopped: {sent.error}; {sent.pending} batch(es) left pending for the next "
             "run[/red]"
         )
-    return result.ok
 
 
 @app.command("report")
@@ -393,20 +396,19 @@ def schedule(
     minute: int = typer.Option(30, min=0, max=59, help="Minute."),
 ) -> None:
     """Run sync + report every day at 00:30 Asia/Bangkok (until stopped)."""
-    from saphan.depa.dp.schedule import build_scheduler
+    from saphan.depa.dp.schedule import build_scheduler, daily_run
 
     with _context() as ctx:
         configure_logging(ctx.rt.settings.log_level, json=ctx.rt.settings.log_json)
 
         def daily() -> None:
             try:
-                with _depa(ctx) as client:
-                    synced = syncing.sync(ctx.rt.db, client, ctx.rt.secret, ctx.rt.clock.now)
-                _print_sync(synced)
-                day = reporting.yesterday(ctx.rt.clock.now())
-                run_report(ctx, day, day, ctx.dp.is_production)
-            except typer.Exit:
-                log.error("depa-dp daily run failed; see above")
+                synced, reported = daily_run(ctx.rt.db, ctx.dp, ctx.rt.secret, ctx.rt.clock)
+            except DepaError as exc:  # logged; the next day's run tries again
+                log.error("depa-dp daily run failed: %s", exc)
+                return
+            _print_sync(synced)
+            _print_report(reported)
 
         scheduler = build_scheduler(daily, hour=hour, minute=minute)
         console.print(f"depa-dp: sync + report daily at {hour:02d}:{minute:02d} Asia/Bangkok")

@@ -14,7 +14,11 @@ from collections.abc import Callable
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from saphan.core.clock import BANGKOK
+from saphan.core.clock import BANGKOK, Clock
+from saphan.core.db import Database
+from saphan.depa.dp.report import ReportResult, report, yesterday
+from saphan.depa.dp.settings import DPSettings
+from saphan.depa.dp.sync import SyncResult, sync
 
 log = logging.getLogger("saphan.depa.dp")
 
@@ -41,3 +45,31 @@ def build_scheduler(
         misfire_grace_time=3600,
     )
     return scheduler
+
+
+def daily_run(
+    db: Database, settings: DPSettings, secret: bytes, clock: Clock
+) -> tuple[SyncResult, ReportResult]:
+    """What runs at 00:30: sync, so the report sees today's links and statuses, then report
+    yesterday (Bangkok) and whatever earlier runs left pending."""
+    with settings.client() as client:
+        synced = sync(db, client, secret, clock.now)
+        reported = report(
+            db,
+            client,
+            [yesterday(clock.now())],
+            settings.is_production,
+            clock.now,
+            batch_size=settings.dp_batch_size,
+        )
+    log.info(
+        "depa-dp daily run: %d vouchers synced, %d unmatched, %d conflicts; %d records sent, "
+        "%d rejected, %d batches pending",
+        synced.vouchers,
+        len(synced.unmatched),
+        len(synced.conflicts),
+        reported.sent.records,
+        len(reported.sent.rejected),
+        reported.sent.pending,
+    )
+    return synced, reported
