@@ -3,16 +3,22 @@ report, batches and verify against a live provider, with the key only ever in th
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
 from click.testing import Result
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from saphan.cli import app as saphan
 from saphan.core.db import Database
+from saphan.depa.dp.models import DailyUsage
 from saphan.depa.dp.track import UsageEvent, record
 from tests.conftest import SECRET, free_port
 from tests.depa_dp.conftest import DP_NOW, DepaDP, bangkok, voucher
@@ -256,3 +262,57 @@ def test_bad_arguments_exit_2(
 ) -> None:
     result = run("depa-dp", *args, env=env)
     assert (result.exit_code, result.output.replace("\n", " ").strip()) == (2, message)
+
+
+def test_serve_track_needs_a_token(run: Run) -> None:
+    result = run("depa-dp", "serve-track", env={"DEPA_DP_TRACK_TOKEN": "short"})
+    assert (result.exit_code, result.output) == (
+        2,
+        "set DEPA_DP_TRACK_TOKEN (at least 16 characters) first\n",
+    )
+
+
+@pytest.mark.live
+def test_serve_track_records_usage_in_the_dp_store(database_url: str, dp_db: Database) -> None:
+    """The track API the way a DP runs it: its own process, its own port."""
+    token = "a-track-token-of-the-dp-0123456789"
+    port = free_port()
+    env = {
+        **os.environ,
+        "SAPHAN_DATABASE_URL": database_url,
+        "SAPHAN_SECRET_KEY": SECRET,
+        "DEPA_DP_TRACK_TOKEN": token,
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "saphan", "depa-dp", "serve-track", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(url + "/openapi.json", timeout=1)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "serve-track did not start"
+                assert process.poll() is None, "serve-track exited"
+                time.sleep(0.1)
+        response = httpx.post(
+            url + "/dp/usage",
+            json={"appUserId": "u1", "opens": 1, "at": "2025-11-19T10:00:00+07:00"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        refused = httpx.post(url + "/dp/usage", json={"appUserId": "u1", "opens": 1})
+    finally:
+        process.terminate()
+        process.wait(10)
+    assert (response.status_code, response.json()["days"]) == (
+        200,
+        [{"appUserId": "u1", "accessDate": "2025-11-19", "accessCount": 1, "accessTime": 0}],
+    )
+    assert refused.status_code == 401
+    with dp_db.read() as session:
+        assert session.scalars(select(DailyUsage.access_count)).all() == [1]
