@@ -5,6 +5,7 @@ depa refuses set aside, and a provider killed in the middle of a report."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,7 +20,9 @@ from saphan.core.db import Database
 from saphan.core.http_client import RetryPolicy
 from saphan.depa.client import DepaClient
 from saphan.depa.dp.models import PENDING, SENT, ReportBatch, ReportItem
+from saphan.depa.dp.plan import plan
 from saphan.depa.dp.report import ReportResult, date_range, report, yesterday
+from saphan.depa.dp.send import send_pending
 from saphan.depa.dp.sync import sync
 from saphan.depa.dp.track import UsageEvent, record
 from saphan.depa.dp.users import UserIn, upsert_users
@@ -359,3 +362,45 @@ def test_a_provider_killed_mid_report_loses_nothing_and_doubles_nothing(
     finally:
         provider.admin.close()
         server.stop()
+
+
+def test_two_runs_at_once_send_each_batch_once(depa_dp: DepaDP, dp_db: Database) -> None:
+    users = link_users(depa_dp, dp_db, 600)
+    record(
+        dp_db,
+        [UsageEvent(appUserId=u, at=bangkok("2025-11-19 12:00"), opens=1) for u in users],
+        DP_NOW,
+    )
+    with dp_db.write() as session:
+        plan(session, DAY, False, DP_NOW)
+    results: list[Any] = []
+
+    def sender() -> None:
+        with counted_client(depa_dp) as (client, counter):
+            sent = send_pending(dp_db, client, False, FixedClock(DP_NOW).now)
+            results.append((sent.batches, counter.usage_calls))
+
+    threads = [threading.Thread(target=sender) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+    assert sum(batches for batches, _ in results) == 6
+    assert sum(calls for _, calls in results) == 6  # no batch went out twice
+    assert len(held(depa_dp)) == 600
+
+
+def test_uat_and_production_are_reported_apart(depa_dp: DepaDP, dp_db: Database) -> None:
+    link_users(depa_dp, dp_db, 2)
+    record(dp_db, [UsageEvent(appUserId="u0", at=bangkok("2025-11-19 12:00"), opens=4)], DP_NOW)
+    clock = FixedClock(DP_NOW)
+    with depa_dp.client() as client:
+        uat = report(dp_db, client, [DAY], False, clock.now)
+        production = report(dp_db, client, [DAY], True, clock.now)
+        again = report(dp_db, client, [DAY], True, clock.now)
+
+    assert (uat.sent.records, production.sent.records, again.sent.records) == (1, 1, 0)
+    [in_uat] = depa_dp.usage(isProduction="false")
+    [in_production] = depa_dp.usage(isProduction="true")
+    assert figures(in_uat) == figures(in_production) == ("u0", 4, 0, 0, 0)
