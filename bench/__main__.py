@@ -52,13 +52,13 @@ def _git(*args: str) -> str:
 
 
 def render(report: Report) -> str:
-    lines = [
-        f"### {report.scenario} on {report.database}",
-        "",
-        "| scenario | database | connections | req/s | p50 ms | p99 ms | ratio to floor "
-        "| cores: server / postgres / wrk / other |",
-        "|---|---|---:|---:|---:|---:|---:|---|",
-    ]
+    lines = [f"### {report.scenario} on {report.database}", ""]
+    if report.rows:
+        lines += [
+            "| scenario | database | connections | req/s | p50 ms | p99 ms | ratio to floor "
+            "| cores: server / postgres / wrk / other |",
+            "|---|---|---:|---:|---:|---:|---:|---|",
+        ]
     for row in report.rows:
         run = row.run
         database = "-" if row.floor is None else report.database

@@ -377,7 +377,14 @@ def _count_usage(url: str) -> int:
         engine.dispose()
 
 
+def _depa_dp_report(db: str, opts: Options) -> Report:
+    from bench.depa_dp import depa_dp_report
+
+    return depa_dp_report(db, opts)
+
+
 SCENARIOS: dict[str, Callable[[str, Options], Report]] = {
     "depa-vouchers": depa_vouchers,
     "depa-usage": depa_usage,
+    "depa-dp-report": _depa_dp_report,
 }

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -150,35 +151,41 @@ def plan(
         else:  # sent with other figures, or rejected: a new revision
             fresh.append((record, item.revision + 1))
     at = to_utc_naive(now)
+    conn = session.connection()
+    items: list[dict[str, Any]] = []
     for start in range(0, len(fresh), batch_size):
-        batch = ReportBatch(
-            is_production=is_production,
-            access_date=day,
-            state=PENDING,
-            attempts=0,
-            last_error="",
-            created_at=at,
-        )
-        session.add(batch)
-        session.flush()
-        session.add_all(
-            ReportItem(
-                batch_id=batch.id,
+        batch_id = conn.execute(
+            insert(ReportBatch)
+            .values(
                 is_production=is_production,
-                voucher_id=record.voucher_id,
-                user_id=record.user_id,
                 access_date=day,
-                revision=revision,
-                access_count=record.access_count,
-                access_time=record.access_time,
-                lat=record.lat,
-                lon=record.lon,
                 state=PENDING,
-                error="",
+                attempts=0,
+                last_error="",
+                created_at=at,
             )
+            .returning(ReportBatch.id)
+        ).scalar_one()
+        items.extend(
+            {
+                "batch_id": batch_id,
+                "is_production": is_production,
+                "voucher_id": record.voucher_id,
+                "user_id": record.user_id,
+                "access_date": day,
+                "revision": revision,
+                "access_count": record.access_count,
+                "access_time": record.access_time,
+                "lat": record.lat,
+                "lon": record.lon,
+                "state": PENDING,
+                "error": "",
+            }
             for record, revision in fresh[start : start + batch_size]
         )
         result.batches += 1
+    if items:
+        conn.execute(insert(ReportItem), items)
     result.new = len(fresh)
     session.flush()
     return result

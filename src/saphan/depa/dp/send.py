@@ -116,10 +116,18 @@ def _records(db: Database, batch_id: int) -> list[tuple[int, dict[str, Any]]]:
     ]
 
 
-def _finish(db: Database, batch_id: int, now: dt.datetime, error: str = "") -> None:
-    """After an answer: a batch whose items are all settled is sent (or rejected, if none was
-    accepted); otherwise it stays pending with the error. The claim is released."""
+def _finish(
+    db: Database, batch_id: int, now: dt.datetime, *, sent: Iterable[int] = (), error: str = ""
+) -> None:
+    """After an answer, in one transaction: the items depa took are sent; a batch whose items
+    are all settled is sent (or rejected, if none was accepted), otherwise it stays pending
+    with the error. The claim is released."""
     with db.write() as session:
+        taken = list(sent)
+        if taken:
+            session.execute(
+                update(ReportItem).where(ReportItem.id.in_(taken)).values(state=SENT, error="")
+            )
         batch = session.get(ReportBatch, batch_id)
         assert batch is not None
         states = set(
@@ -133,12 +141,12 @@ def _finish(db: Database, batch_id: int, now: dt.datetime, error: str = "") -> N
             batch.sent_at = to_utc_naive(now)
 
 
-def _mark(db: Database, item_ids: Iterable[int], state: str, error: str = "") -> None:
+def _reject(db: Database, item_ids: Iterable[int], error: str) -> None:
     with db.write() as session:
         session.execute(
             update(ReportItem)
             .where(ReportItem.id.in_(list(item_ids)))
-            .values(state=state, error=error[:500])
+            .values(state=REJECTED, error=error[:500])
         )
 
 
@@ -161,8 +169,8 @@ def send_batch(
 ) -> bool:
     """Send one claimed batch until depa has taken or refused each record; ``False`` when it
     failed and stays pending."""
+    records = _records(db, batch_id)
     while True:
-        records = _records(db, batch_id)
         if not records:
             _finish(db, batch_id, now())
             return True
@@ -175,10 +183,10 @@ def send_batch(
             elif index is not None:
                 refused = [records[index]]
             else:
-                _finish(db, batch_id, now(), str(exc))
+                _finish(db, batch_id, now(), error=str(exc))
                 result.error = str(exc)
                 return False
-            _mark(db, (item_id for item_id, _ in refused), REJECTED, exc.errorMessage or str(exc))
+            _reject(db, (item_id for item_id, _ in refused), exc.errorMessage or str(exc))
             result.rejected.extend(
                 Rejected(
                     r["voucherCode"],
@@ -188,13 +196,13 @@ def send_batch(
                 )
                 for _, r in refused
             )
+            records = [r for r in records if r not in refused]
             continue
         except DepaError as exc:
-            _finish(db, batch_id, now(), str(exc))
+            _finish(db, batch_id, now(), error=str(exc))
             result.error = str(exc)
             return False
-        _mark(db, (item_id for item_id, _ in records), SENT)
-        _finish(db, batch_id, now())
+        _finish(db, batch_id, now(), sent=(item_id for item_id, _ in records))
         result.batches += 1
         result.records += len(records)
         return True
