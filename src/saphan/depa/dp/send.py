@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Connection, bindparam, func, or_, select, update
 
 from saphan.core.clock import to_utc_naive
 from saphan.core.db import Database
@@ -57,48 +57,60 @@ class Sent:
     error: str = ""
 
 
-def _claim(db: Database, is_production: bool, now: dt.datetime) -> int | None:
-    """Take the next pending batch no other run holds, or ``None``."""
+Records = list[tuple[int, dict[str, Any]]]
+
+_NEXT = (
+    select(ReportBatch.id)
+    .where(
+        ReportBatch.state == PENDING,
+        ReportBatch.is_production == bindparam("production"),
+        or_(ReportBatch.claimed_until.is_(None), ReportBatch.claimed_until < bindparam("at")),
+    )
+    .order_by(ReportBatch.access_date, ReportBatch.id)
+    .limit(1)
+)
+_TAKE = (
+    update(ReportBatch)
+    .where(
+        ReportBatch.id == bindparam("batch"),
+        ReportBatch.state == PENDING,
+        or_(ReportBatch.claimed_until.is_(None), ReportBatch.claimed_until < bindparam("at")),
+    )
+    .values(claimed_until=bindparam("until"))
+)
+_RECORDS = (
+    select(
+        ReportItem.id,
+        ReportItem.access_date,
+        SyncedVoucher.voucher_code,
+        AppUser.app_user_id,
+        ReportItem.access_count,
+        ReportItem.access_time,
+        ReportItem.lat,
+        ReportItem.lon,
+    )
+    .join(SyncedVoucher, SyncedVoucher.id == ReportItem.voucher_id)
+    .join(AppUser, AppUser.id == ReportItem.user_id)
+    .where(ReportItem.batch_id == bindparam("batch"), ReportItem.state == PENDING)
+    .order_by(ReportItem.id)
+)
+
+
+def _claim(db: Database, is_production: bool, now: dt.datetime) -> tuple[int, Records] | None:
+    """Take the next pending batch no other run holds, with its pending records; ``None`` when
+    there is none. (The conditional update makes two runs racing for one batch take it once.)"""
     at = to_utc_naive(now)
-    free = or_(ReportBatch.claimed_until.is_(None), ReportBatch.claimed_until < at)
     while True:
-        with db.write() as session:
-            batch_id = session.scalars(
-                select(ReportBatch.id)
-                .where(ReportBatch.state == PENDING, ReportBatch.is_production == is_production)
-                .where(free)
-                .order_by(ReportBatch.access_date, ReportBatch.id)
-                .limit(1)
-            ).first()
+        with db.begin() as conn:
+            batch_id = conn.execute(_NEXT, {"production": is_production, "at": at}).scalar()
             if batch_id is None:
                 return None
-            taken = session.execute(
-                update(ReportBatch)
-                .where(ReportBatch.id == batch_id, ReportBatch.state == PENDING, free)
-                .values(claimed_until=at + CLAIM)
-            )
-            if taken.rowcount == 1:  # type: ignore[attr-defined]
-                return batch_id
+            taken = conn.execute(_TAKE, {"batch": batch_id, "at": at, "until": at + CLAIM})
+            if taken.rowcount == 1:
+                return batch_id, _records(conn, batch_id)
 
 
-def _records(db: Database, batch_id: int) -> list[tuple[int, dict[str, Any]]]:
-    with db.read() as session:
-        rows = session.execute(
-            select(
-                ReportItem.id,
-                ReportItem.access_date,
-                SyncedVoucher.voucher_code,
-                AppUser.app_user_id,
-                ReportItem.access_count,
-                ReportItem.access_time,
-                ReportItem.lat,
-                ReportItem.lon,
-            )
-            .join(SyncedVoucher, SyncedVoucher.id == ReportItem.voucher_id)
-            .join(AppUser, AppUser.id == ReportItem.user_id)
-            .where(ReportItem.batch_id == batch_id, ReportItem.state == PENDING)
-            .order_by(ReportItem.id)
-        ).all()
+def _records(conn: Connection, batch_id: int) -> Records:
     return [
         (
             item_id,
@@ -112,7 +124,9 @@ def _records(db: Database, batch_id: int) -> list[tuple[int, dict[str, Any]]]:
                 "lon": lon,
             },
         )
-        for item_id, day, code, user, count, minutes, lat, lon in rows
+        for item_id, day, code, user, count, minutes, lat, lon in conn.execute(
+            _RECORDS, {"batch": batch_id}
+        )
     ]
 
 
@@ -122,23 +136,26 @@ def _finish(
     """After an answer, in one transaction: the items depa took are sent; a batch whose items
     are all settled is sent (or rejected, if none was accepted), otherwise it stays pending
     with the error. The claim is released."""
-    with db.write() as session:
+    with db.begin() as conn:
         taken = list(sent)
         if taken:
-            session.execute(
+            conn.execute(
                 update(ReportItem).where(ReportItem.id.in_(taken)).values(state=SENT, error="")
             )
-        batch = session.get(ReportBatch, batch_id)
-        assert batch is not None
         states = set(
-            session.scalars(select(ReportItem.state).where(ReportItem.batch_id == batch_id))
+            conn.execute(
+                select(ReportItem.state).where(ReportItem.batch_id == batch_id).distinct()
+            ).scalars()
         )
-        batch.attempts += 1
-        batch.claimed_until = None
-        batch.last_error = error[:500]
+        values: dict[str, Any] = {
+            "attempts": ReportBatch.attempts + 1,
+            "claimed_until": None,
+            "last_error": error[:500],
+        }
         if PENDING not in states:
-            batch.state = SENT if SENT in states else REJECTED
-            batch.sent_at = to_utc_naive(now)
+            values["state"] = SENT if SENT in states else REJECTED
+            values["sent_at"] = to_utc_naive(now)
+        conn.execute(update(ReportBatch).where(ReportBatch.id == batch_id).values(**values))
 
 
 def _reject(db: Database, item_ids: Iterable[int], error: str) -> None:
@@ -163,13 +180,13 @@ def send_batch(
     db: Database,
     client: DepaClient,
     batch_id: int,
+    records: Records,
     is_production: bool,
     now: Callable[[], dt.datetime],
     result: Sent,
 ) -> bool:
     """Send one claimed batch until depa has taken or refused each record; ``False`` when it
     failed and stays pending."""
-    records = _records(db, batch_id)
     while True:
         if not records:
             _finish(db, batch_id, now())
@@ -233,8 +250,8 @@ def send_pending(
     result = Sent()
     total = pending_batches(db, is_production)
     done = 0
-    while (batch_id := _claim(db, is_production, now())) is not None:
-        ok = send_batch(db, client, batch_id, is_production, now, result)
+    while (claimed := _claim(db, is_production, now())) is not None:
+        ok = send_batch(db, client, *claimed, is_production, now, result)
         done += 1
         if on_batch is not None:
             on_batch(done, total)

@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from saphan.core.clock import BANGKOK, WIRE_DATETIME, to_utc_naive
@@ -187,11 +187,8 @@ def sync(
         if on_page is not None:
             on_page(result.vouchers, page.totalRecords)
     with db.write() as session:
-        result.already_linked = len(
-            session.scalars(
-                select(SyncedVoucher.id).where(SyncedVoucher.user_id.is_not(None))
-            ).all()
-        )
+        linked = select(func.count()).where(SyncedVoucher.user_id.is_not(None))
+        result.already_linked = session.scalar(linked) or 0
         match_unlinked(session, now(), result)
     return result
 

@@ -21,6 +21,7 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from saphan.config import Settings
+from saphan.core import migrate
 from saphan.core.errors import ServiceError
 from saphan.core.runtime import Runtime
 from saphan.depa.client import DepaClient, DepaError
@@ -46,11 +47,14 @@ class Context:
 
 @contextmanager
 def context() -> Iterator[Context]:
+    """Settings, and the DP's store migrated to the newest schema (as ``saphan serve`` does on
+    start), so a first ``saphan depa-dp users import`` on a new database just works."""
     try:
         settings, dp = Settings(), DPSettings()
     except ValueError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
+    migrate.upgrade(settings.database_url)
     rt = Runtime.from_settings(settings)
     try:
         yield Context(rt, dp)

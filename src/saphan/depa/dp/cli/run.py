@@ -11,7 +11,6 @@ import uvicorn
 from rich.table import Table
 from sqlalchemy import select
 
-from saphan.core import migrate
 from saphan.core.clock import wire_datetime
 from saphan.core.observability import configure_logging
 from saphan.depa.client import DepaError
@@ -190,6 +189,5 @@ def serve_track(
             console.print("[red]set DEPA_DP_TRACK_TOKEN (at least 16 characters) first[/red]")
             raise typer.Exit(2)
         configure_logging(ctx.rt.settings.log_level, json=ctx.rt.settings.log_json)
-        migrate.upgrade(ctx.rt.settings.database_url)
         track = create_track_app(ctx.rt, ctx.dp.dp_track_token.get_secret_value())
         uvicorn.run(track, host=host, port=port, access_log=False, log_level="warning")
