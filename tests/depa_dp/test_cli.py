@@ -316,3 +316,12 @@ def test_serve_track_records_usage_in_the_dp_store(database_url: str, dp_db: Dat
     assert refused.status_code == 401
     with dp_db.read() as session:
         assert session.scalars(select(DailyUsage.access_count)).all() == [1]
+
+
+def test_a_long_unmatched_list_is_cut_short(run: Run, depa_dp: DepaDP) -> None:
+    depa_dp.issue([voucher(depa_dp.code(n)) for n in range(25)])
+    output = ok(run("depa-dp", "sync"))
+    first_twenty = ", ".join(depa_dp.code(n) for n in range(20))
+    assert f"unmatched: {first_twenty} and 5 more (saphan depa-dp vouchers --unlinked)" in (
+        output.replace("\n", " ")
+    )

@@ -27,6 +27,10 @@ from saphan.depa.dp.users import parse_users_csv, upsert_users
 # -- users ---------------------------------------------------------------------------------------
 
 
+#: Unmatched vouchers listed by name after a sync; the rest are counted.
+SHOWN = 20
+
+
 @users_cli.command("import")
 def users_import(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True),
@@ -95,7 +99,10 @@ def print_sync(result: syncing.SyncResult) -> None:
         f"conflicts: {len(result.conflicts)}"
     )
     if result.unmatched:
-        console.print("unmatched: " + ", ".join(result.unmatched))
+        shown = result.unmatched[:SHOWN]
+        more = len(result.unmatched) - len(shown)
+        tail = f" and {more} more (saphan depa-dp vouchers --unlinked)" if more else ""
+        console.print("unmatched: " + ", ".join(shown) + tail)
     for conflict in result.conflicts:
         console.print(
             f"conflict: {conflict.voucher_code}: {len(conflict.app_user_ids)} users share its "
