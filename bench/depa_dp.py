@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.engine import make_url
 
 from bench import harness, rawupsert, seed
 from bench.harness import BenchError
@@ -31,11 +32,12 @@ SECRET = b"bench-dp-store-secret"
 
 
 def _dp_store(db: str) -> str:
-    """The DP's own database: a SQLite file of its own; on PostgreSQL, the bench database
-    (the DP's tables are apart from depa's; one PostgreSQL server is all the bench has)."""
+    """The DP's own database, apart from the provider's: a SQLite file, or on PostgreSQL a
+    second database on the bench server (``<bench database>_dp``)."""
     if db == "sqlite":
         return harness.fresh_sqlite("depa-dp-report-store")
-    return harness.pg_bench_url()
+    provider = make_url(harness.pg_bench_url()).database or "saphan_bench"
+    return harness.fresh_postgresql(f"{provider}_dp")
 
 
 def _load_dp(store: Database, client: DepaClient, count: int, day: dt.date) -> float:
@@ -102,7 +104,7 @@ def depa_dp_report(db: str, opts: Options) -> Report:
     _log(f"{scenario}/{db}: seeding the provider with {count:,} active vouchers")
     seeded = seed.seed(provider_url, secret_key, count, all_active=True)
     store_url = _dp_store(db)
-    migrate.upgrade(store_url)  # (on PostgreSQL: the same database, already migrated)
+    migrate.upgrade(store_url)
     day = dt.datetime.now(BANGKOK).date() - dt.timedelta(days=1)
     retry = RetryPolicy(max_retries=4)
     store = Database(store_url)
@@ -113,8 +115,7 @@ def depa_dp_report(db: str, opts: Options) -> Report:
                 _log(f"{scenario}/{db}: DP store: sync {count:,} vouchers, {count:,} users")
                 synced = _load_dp(store, client, count, day)
                 _settle(provider_url, db)
-                if db == "sqlite":
-                    _settle(store_url, db)
+                _settle(store_url, db)
                 if opts.quiet_wait > 0:
                     harness.wait_until_quiet(opts.quiet_wait)
                 _log(f"{scenario}/{db}: saphan depa-dp report for {day}, UAT")
@@ -177,8 +178,8 @@ def depa_dp_report(db: str, opts: Options) -> Report:
         f"batches + their states; p50/p99 are per batch",
         f"a second report of the same day: {again_wall:.2f} s, nothing sent",
         f"sync of {count:,} vouchers before it ({count // 500} pages of 500): {synced:.1f} s",
-        f"DP store: {'its own SQLite file' if db == 'sqlite' else 'the same PostgreSQL database'}"
-        "; provider: saphan serve --workers 1; everything on one machine",
+        f"DP store: its own {'SQLite file' if db == 'sqlite' else 'PostgreSQL database'}; "
+        "provider: saphan serve --workers 1; everything on one machine",
         f"raw upsert: {raw.batches:,} batches of 100 into the provider's database, database "
         "time only",
     ]
