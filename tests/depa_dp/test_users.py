@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import random
+
+import phonenumbers
 import pytest
 from pydantic import ValidationError
 from sqlalchemy import select
 
 from saphan.core.db import Database
 from saphan.depa.dp.models import AppUser
+from saphan.depa.dp.sync import wire_time
 from saphan.depa.dp.users import UserIn, id_card_digest, normalise_phone, upsert_users
 from tests.depa_dp.conftest import DP_NOW, SECRET_BYTES
 
@@ -73,3 +78,30 @@ def test_loading_again_updates_and_empty_fields_keep_what_is_stored(dp_db: Datab
         ("u1", "+66898765432", id_card_digest(SECRET_BYTES, "1101700203451")),
         ("u2", None, None),
     ]
+
+
+def test_the_fast_path_for_local_mobile_numbers_agrees_with_phonenumbers() -> None:
+    rng = random.Random(20251116)
+    for _ in range(3000):
+        local = "0" + rng.choice("689") + "".join(rng.choice("0123456789") for _ in range(8))
+        parsed = phonenumbers.parse(local, "TH")
+        assert phonenumbers.is_possible_number(parsed)
+        expected = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+        assert normalise_phone(local) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2025-11-07 18:52:38", dt.datetime(2025, 11, 7, 11, 52, 38)),  # Bangkok -> UTC
+        ("2025-11-07T18:52:38+07:00", dt.datetime(2025, 11, 7, 11, 52, 38)),
+        ("2025-11-07T11:52:38Z", dt.datetime(2025, 11, 7, 11, 52, 38)),
+        ("", None),
+        ("  ", None),
+        ("not a time", None),
+    ],
+)
+def test_depas_times_are_read_as_bangkok_and_stored_as_utc(
+    text: str, expected: dt.datetime | None
+) -> None:
+    assert wire_time(text) == expected

@@ -27,10 +27,18 @@ _NOT_DIGITS = re.compile(r"\D")
 _CHUNK = 5000
 
 
+#: Thai mobile numbers as Thais write them (0812345678): what ``phonenumbers`` turns into
+#: +66812345678, without its full parse (a tenth of the cost; syncs see 100,000s of them).
+_THAI_MOBILE = re.compile(r"0([689]\d{8})")
+
+
 def normalise_phone(value: str | None) -> str | None:
     """E.164 (``+66812345678``), or ``None`` for what is no possible phone number."""
     if not value or not value.strip():
         return None
+    local = _THAI_MOBILE.fullmatch(value)
+    if local:
+        return "+66" + local.group(1)
     try:
         number = phonenumbers.parse(value, "TH")
     except phonenumbers.NumberParseException:
