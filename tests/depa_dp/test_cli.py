@@ -101,6 +101,11 @@ def test_users_import_adds_then_updates(run: Run, tmp_path: Path) -> None:
             "appUserId,phone,email\nu1,0812345678,a@b.c\n", "unknown column(s): email", id="extra"
         ),
         pytest.param(
+            "appUserId,phone\nu1,0812345678\nu\x002,\n",
+            "line 3: Must not contain NUL characters (appUserId)",
+            id="nul",
+        ),
+        pytest.param(
             "appUserId,idCard\nu1,abc\n",
             "line 2: a national ID needs digits (idCard)",
             id="bad-id-card",

@@ -163,6 +163,11 @@ EOF_VALUE = "Malformed JSON body: EOF while parsing a value at line 1 column 0"
             id="empty-user",
         ),
         pytest.param(
+            {"appUserId": "u\x001", "opens": 1},
+            _envelope(422, INVALID, "Must not contain NUL characters (appUserId)"),
+            id="nul-in-user",
+        ),
+        pytest.param(
             {"appUserId": "u1", "opens": -1},
             _envelope(422, INVALID, "Input should be greater than or equal to 0 (opens)"),
             id="negative-opens",

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy import Connection, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -46,6 +46,13 @@ class UsageEvent(BaseModel):
     minutes: int = Field(default=0, ge=0, le=1440)
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
+
+    @field_validator("appUserId")
+    @classmethod
+    def _no_nul(cls, value: str) -> str:
+        if "\x00" in value:  # in no user id, and PostgreSQL text cannot hold it
+            raise ValueError("Must not contain NUL characters")
+        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

@@ -66,6 +66,13 @@ class UserIn(BaseModel):
     phone: str | None = Field(default=None, max_length=40)
     idCard: str | None = Field(default=None, max_length=40)
 
+    @field_validator("appUserId")
+    @classmethod
+    def _no_nul(cls, value: str) -> str:
+        if "\x00" in value:  # in no user id, and PostgreSQL text cannot hold it
+            raise ValueError("Must not contain NUL characters")
+        return value
+
     @field_validator("phone")
     @classmethod
     def _phone(cls, value: str | None) -> str | None:
