@@ -3,6 +3,7 @@ report, batches and verify against a live provider, with the key only ever in th
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -17,8 +18,10 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from saphan.cli import app as saphan
+from saphan.core.clock import Clock
 from saphan.core.db import Database
 from saphan.depa.dp.models import DailyUsage
+from saphan.depa.dp.report import recent_days
 from saphan.depa.dp.track import UsageEvent, record
 from tests.conftest import SECRET, free_port
 from tests.depa_dp.conftest import DP_NOW, DepaDP, bangkok, voucher
@@ -330,3 +333,14 @@ def test_a_long_unmatched_list_is_cut_short(run: Run, depa_dp: DepaDP) -> None:
     assert f"unmatched: {first_twenty} and 5 more (saphan depa-dp vouchers --unlinked)" in (
         output.replace("\n", " ")
     )
+
+
+@pytest.mark.parametrize(("days", "setting"), [(3, None), (1, "1"), (7, "7")])
+def test_report_without_a_date_covers_the_last_days_up_to_yesterday(
+    run: Run, days: int, setting: str | None
+) -> None:
+    expected = recent_days(Clock().now(), days)
+    output = ok(run("depa-dp", "report", env={"DEPA_DP_CATCH_UP_DAYS": setting}))
+    span = expected[0].isoformat() if days == 1 else f"{expected[0]} to {expected[-1]}"
+    assert output.splitlines()[0] == f"{span} (UAT):"
+    assert expected[-1] == Clock().today() - dt.timedelta(days=1)

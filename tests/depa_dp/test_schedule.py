@@ -54,6 +54,9 @@ def test_the_daily_run_syncs_then_reports_yesterday(depa_dp: DepaDP, dp_db: Data
         [
             UsageEvent(appUserId="u0", at=bangkok("2025-11-19 08:00"), opens=3, minutes=25),
             UsageEvent(appUserId="u0", at=bangkok("2025-11-20 00:10"), opens=1),  # today
+            # the run of the 18th was missed (the host was down): caught up now
+            UsageEvent(appUserId="u0", at=bangkok("2025-11-17 09:00"), opens=2),
+            UsageEvent(appUserId="u0", at=bangkok("2025-11-16 09:00"), opens=9),  # too long ago
         ],
         DP_NOW,
     )
@@ -64,8 +67,17 @@ def test_the_daily_run_syncs_then_reports_yesterday(depa_dp: DepaDP, dp_db: Data
     synced, reported = daily_run(dp_db, settings, SECRET_BYTES, FixedClock(DP_NOW))
 
     assert synced.by_mobile == [depa_dp.code(0)]
-    assert (reported.ok, reported.sent.records) == (True, 1)
-    [row] = depa_dp.usage()
-    assert (row["accessDate"], row["accessCount"], row["accessTime"]) == ("2025-11-19", 3, 25)
+    assert (reported.ok, reported.sent.records) == (True, 2)
+    assert [p.day for p in reported.planned] == [
+        dt.date(2025, 11, 17),
+        dt.date(2025, 11, 18),
+        dt.date(2025, 11, 19),
+    ]
+    rows = [(r["accessDate"], r["accessCount"], r["accessTime"]) for r in depa_dp.usage()]
+    assert rows == [("2025-11-17", 2, 0), ("2025-11-19", 3, 25)]
+
+    # the next night: nothing new for those days, so nothing is sent again
+    _, again = daily_run(dp_db, settings, SECRET_BYTES, FixedClock(DP_NOW))
+    assert (again.sent.records, sum(p.unchanged for p in again.planned)) == (0, 2)
     with dp_db.read() as session:
         assert session.scalars(select(SyncedVoucher.voucher_code)).all() == [depa_dp.code(0)]

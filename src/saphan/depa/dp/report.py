@@ -19,7 +19,7 @@ from saphan.depa.client import DepaClient
 from saphan.depa.dp.plan import Planned, access_minutes, plan_day
 from saphan.depa.dp.send import Sent, send_pending
 
-__all__ = ["ReportResult", "access_minutes", "date_range", "report", "yesterday"]
+__all__ = ["ReportResult", "access_minutes", "date_range", "recent_days", "report", "yesterday"]
 
 
 @dataclass
@@ -54,3 +54,11 @@ def yesterday(now: dt.datetime) -> dt.date:
 
 def date_range(first: dt.date, last: dt.date) -> list[dt.date]:
     return [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def recent_days(now: dt.datetime, count: int) -> list[dt.date]:
+    """The ``count`` Bangkok days up to yesterday, oldest first: what a daily run reports, so
+    that a run missed (the host was down) is caught up by the next, and usage that arrived late
+    for those days goes out as a new revision."""
+    last = yesterday(now)
+    return date_range(last - dt.timedelta(days=count - 1), last)

@@ -1,6 +1,7 @@
 """The daily run (spec 4.1: "Report Usage (Daily at 00:30)"): at 00:30 Asia/Bangkok, sync the
-vouchers, then report yesterday's usage (and whatever earlier runs left pending), on
-APScheduler's cron trigger. The same as a crontab line (cron's own clock in Bangkok time):
+vouchers, then report the last days' usage up to yesterday (and whatever earlier runs left
+pending), on APScheduler's cron trigger. The same as a crontab line (cron's own clock in
+Bangkok time):
 
     CRON_TZ=Asia/Bangkok
     30 0 * * *  cd /srv/dp && saphan depa-dp sync && saphan depa-dp report
@@ -16,7 +17,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from saphan.core.clock import BANGKOK, Clock
 from saphan.core.db import Database
-from saphan.depa.dp.report import ReportResult, report, yesterday
+from saphan.depa.dp.report import ReportResult, recent_days, report
 from saphan.depa.dp.settings import DPSettings
 from saphan.depa.dp.sync import SyncResult, sync
 
@@ -32,8 +33,9 @@ def daily_trigger(hour: int = 0, minute: int = 30) -> CronTrigger:
 def build_scheduler(
     job: Callable[[], None], *, hour: int = 0, minute: int = 30
 ) -> BlockingScheduler:
-    """A scheduler running ``job`` daily at ``hour:minute`` Bangkok time. A run missed while the
-    process was down (up to an hour late) still happens once; runs never overlap."""
+    """A scheduler running ``job`` daily at ``hour:minute`` Bangkok time. A run that starts late
+    (the process was busy or suspended, up to an hour) still happens, once; runs never overlap.
+    (A run missed while the process was down is caught up by the next run's window of days.)"""
     scheduler = BlockingScheduler(timezone=BANGKOK)
     scheduler.add_job(
         job,
@@ -50,14 +52,15 @@ def build_scheduler(
 def daily_run(
     db: Database, settings: DPSettings, secret: bytes, clock: Clock
 ) -> tuple[SyncResult, ReportResult]:
-    """What runs at 00:30: sync, so the report sees today's links and statuses, then report
-    yesterday (Bangkok) and whatever earlier runs left pending."""
+    """What runs at 00:30: sync, so the report sees today's links and statuses, then report the
+    last ``dp_catch_up_days`` days up to yesterday (Bangkok) and whatever earlier runs left
+    pending."""
     with settings.client() as client:
         synced = sync(db, client, secret, clock.now)
         reported = report(
             db,
             client,
-            [yesterday(clock.now())],
+            recent_days(clock.now(), settings.dp_catch_up_days),
             settings.is_production,
             clock.now,
             batch_size=settings.dp_batch_size,

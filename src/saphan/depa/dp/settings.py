@@ -27,6 +27,9 @@ class DPSettings(BaseSettings):
     #: Retries of a failed VoucherUsage batch (after 0.5, 1, 2, 4 ... s, at most 8 s apart)
     #: before it is left pending for the next run.
     dp_report_retries: int = Field(default=4, ge=0, le=10)
+    #: Days a report without --date covers, up to yesterday (Bangkok): a missed daily run is
+    #: caught up, and late usage for those days is sent again. Unchanged records are not resent.
+    dp_catch_up_days: int = Field(default=3, ge=1, le=31)
     #: Records per VoucherUsage request (depa takes at most 100).
     dp_batch_size: int = Field(default=100, ge=1, le=100)
 

@@ -115,8 +115,8 @@ def parse_days(
             console.print("[red]--from is after --to[/red]")
             raise typer.Exit(2)
         return start, end
-    yesterday = reporting.yesterday(ctx.rt.clock.now())
-    return yesterday, yesterday
+    recent = reporting.recent_days(ctx.rt.clock.now(), ctx.dp.dp_catch_up_days)
+    return recent[0], recent[-1]
 
 
 def environment(ctx: Context, production: bool | None) -> bool:

@@ -33,7 +33,11 @@ from saphan.depa.dp.models import ReportBatch
 
 # -- report, verify, schedule --------------------------------------------------------------------
 
-DateOpt = typer.Option(None, "--date", help="One Bangkok day, YYYY-MM-DD (default: yesterday).")
+DateOpt = typer.Option(
+    None,
+    "--date",
+    help="One Bangkok day, YYYY-MM-DD (default: the DEPA_DP_CATCH_UP_DAYS days up to yesterday).",
+)
 FromOpt = typer.Option(None, "--from", help="Backfill from this day (YYYY-MM-DD).")
 ToOpt = typer.Option(None, "--to", help="Backfill to this day (default: yesterday).")
 EnvOpt = typer.Option(None, "--production/--uat", help="Default: DEPA_IS_PRODUCTION.")
@@ -89,7 +93,8 @@ def report(
     date_to: Optional[str] = ToOpt,  # noqa: UP045
     production: Optional[bool] = EnvOpt,  # noqa: UP045
 ) -> None:
-    """Send a day's usage (default: yesterday, Bangkok) to depa's VoucherUsage in batches of
+    """Send a day's usage (default: the last 3 days up to yesterday, Bangkok) to depa's
+    VoucherUsage in batches of
     100, and any batch earlier runs left pending. Safe to run again: nothing is sent twice."""
     with context() as ctx:
         first, last = parse_days(ctx, date, date_from, date_to)
