@@ -15,12 +15,17 @@ import subprocess
 import sys
 import time
 
-from bench import easyslip, harness, moi, scenarios
+from bench import depa_dp, easyslip, harness, moi, scenarios
 from bench.harness import BenchError
 from bench.scenarios import Options, Report
 
 #: Every scenario: depa's in bench/scenarios.py, each other service's in its own module.
-SCENARIOS = {**scenarios.SCENARIOS, **moi.SCENARIOS, **easyslip.SCENARIOS}
+SCENARIOS = {
+    **scenarios.SCENARIOS,
+    **depa_dp.SCENARIOS,
+    **moi.SCENARIOS,
+    **easyslip.SCENARIOS,
+}
 
 
 def machine() -> dict[str, str]:

@@ -48,13 +48,16 @@ def fresh_sqlite(name: str) -> str:
     return f"sqlite:///{path}"
 
 
-def fresh_postgresql() -> str:
+def fresh_postgresql(database: str | None = None) -> str:
     """Drop and create the bench database (SAPHAN_BENCH_PG_URL, default ``saphan_bench`` on
-    127.0.0.1:5432), connecting to the server's ``postgres`` database to do it."""
+    127.0.0.1:5432), or ``database`` on the same server, connecting to the server's
+    ``postgres`` database to do it."""
     import psycopg
     from psycopg import sql
 
     url = make_url(pg_bench_url())
+    if database:
+        url = url.set(database=database)
     name = url.database
     if not name:
         raise BenchError("SAPHAN_BENCH_PG_URL names no database")

@@ -13,6 +13,7 @@ from saphan.core import migrate
 from saphan.core.observability import configure_logging
 from saphan.core.runtime import Runtime
 from saphan.depa.cli import app as depa_cli
+from saphan.depa.dp.cli import app as depa_dp_cli
 from saphan.easyslip.cli import app as easyslip_cli
 from saphan.moi.cli import app as moi_cli
 
@@ -24,6 +25,7 @@ app.add_typer(demo_cli, name="demo")
 app.add_typer(moi_cli, name="moi")
 app.add_typer(depa_cli, name="depa")
 app.add_typer(easyslip_cli, name="easyslip")
+app.add_typer(depa_dp_cli, name="depa-dp")
 
 
 def settings_or_exit() -> Settings:

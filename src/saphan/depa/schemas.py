@@ -34,7 +34,18 @@ WireDate = Annotated[
     AfterValidator(_wire_date),
     WithJsonSchema({"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}),
 ]
-VoucherCode = Annotated[str, Field(min_length=1, max_length=50)]
+
+
+def _no_nul(value: str) -> str:
+    """A NUL character is in no voucher code or user id (and PostgreSQL text cannot hold one:
+    without this it was a 500 there, found by schemathesis)."""
+    if "\x00" in value:
+        raise PydanticCustomError("nul_character", "Must not contain NUL characters")
+    return value
+
+
+VoucherCode = Annotated[str, Field(min_length=1, max_length=50), AfterValidator(_no_nul)]
+AppUserId = Annotated[str, AfterValidator(_no_nul)]
 
 
 class _Request(BaseModel):
@@ -52,7 +63,7 @@ class GetDPVouchersRequest(_Request):
 class VoucherUsageRecord(_Request):
     accessDate: WireDate = Field(description='Format: "YYYY-MM-DD" (Asia/Bangkok day)')
     voucherCode: VoucherCode = Field(description="Approved Voucher code")
-    appUserId: str = Field(
+    appUserId: AppUserId = Field(
         min_length=1, max_length=100, description="User's app account in DP's system"
     )
     accessCount: int = Field(ge=0, le=1_000_000, description="Number of accesses on that date")
