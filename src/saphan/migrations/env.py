@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
+import saphan.core.webhooks.models
 import saphan.depa.models
 import saphan.moi.models  # noqa: F401
 from saphan.core.db import Base, is_sqlite, normalise_url

@@ -1,0 +1,217 @@
+"""Claiming due messages under a lease, and recording each attempt's outcome.
+
+A claim sets the message's lease (owner and until) and moves its ``next_attempt_at`` to the
+lease's end: if the worker dies mid-delivery the message simply falls due again when the lease
+ends, for any worker to take (at least once, the same ``webhook-id``). On PostgreSQL the
+claim is ``SELECT ... FOR UPDATE SKIP LOCKED``, so concurrent workers never take the same
+message; on SQLite the claim's transaction holds the write lock (``BEGIN IMMEDIATE``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from saphan.config import Settings
+from saphan.core.clock import to_utc_naive
+from saphan.core.webhooks.models import (
+    DELIVERED,
+    FAILED,
+    PENDING,
+    Attempt,
+    Message,
+    Subscription,
+)
+from saphan.core.webhooks.policy import next_delay
+from saphan.core.webhooks.subscriptions import signing_secrets
+
+RESPONSE_KEPT = 1024
+
+
+def endpoint_key(url: str) -> str:
+    """What per-endpoint concurrency counts by: scheme, host and port."""
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return f"{parts.scheme}://{parts.hostname}:{port}"
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A message taken for one attempt, with what sending it needs."""
+
+    message_id: str
+    subscription_id: int
+    service: str
+    owner_ref: str
+    url: str
+    headers: dict[str, str]
+    event_type: str
+    payload: str
+    #: Attempts made before this one.
+    attempts: int
+    created_at: dt.datetime
+    lease_until: dt.datetime
+    secrets: list[str]
+
+    @property
+    def endpoint(self) -> str:
+        return endpoint_key(self.url)
+
+
+@dataclass(frozen=True)
+class Result:
+    status: int | None
+    latency_ms: float
+    error: str | None
+    body: str
+    retry_after: float | None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.status is not None and 200 <= self.status < 300
+
+
+def any_due(session: Session, now: dt.datetime) -> bool:
+    """A cheap look before taking the write lock to claim."""
+    query = (
+        select(Message.id)
+        .where(Message.state == PENDING, Message.next_attempt_at <= to_utc_naive(now))
+        .limit(1)
+    )
+    return session.scalar(query) is not None
+
+
+def claim(
+    session: Session,
+    settings: Settings,
+    worker: str,
+    now: dt.datetime,
+    *,
+    limit: int,
+    room: Callable[[str], int],
+) -> list[Claimed]:
+    """Up to ``limit`` due messages of enabled subscriptions, leased to ``worker``; an endpoint
+    gets no more than ``room(endpoint)`` of them."""
+    at = to_utc_naive(now)
+    until = at + dt.timedelta(seconds=settings.webhook_lease_seconds)
+    query = (
+        select(Message, Subscription)
+        .join(Subscription, Message.subscription_id == Subscription.id)
+        .where(
+            Message.state == PENDING,
+            Message.next_attempt_at <= at,
+            Subscription.enabled.is_(True),
+        )
+        .order_by(Message.next_attempt_at)
+        .limit(limit * 4)
+        .with_for_update(of=Message, skip_locked=True)
+    )
+    taken: list[Claimed] = []
+    granted: dict[str, int] = {}
+    for message, sub in session.execute(query).tuples():
+        key = endpoint_key(sub.url)
+        if granted.get(key, 0) >= room(key):
+            continue
+        granted[key] = granted.get(key, 0) + 1
+        taken.append(
+            Claimed(
+                message_id=message.id,
+                subscription_id=sub.id,
+                service=message.service,
+                owner_ref=sub.owner_ref,
+                url=sub.url,
+                headers=dict(sub.headers or {}),
+                event_type=message.event_type,
+                payload=message.payload,
+                attempts=message.attempts,
+                created_at=message.created_at,
+                lease_until=until,
+                secrets=signing_secrets(settings, sub, now),
+            )
+        )
+        if len(taken) >= limit:
+            break
+    if taken:
+        session.execute(
+            update(Message)
+            .where(Message.id.in_([c.message_id for c in taken]))
+            .values(lease_owner=worker, lease_until=until, next_attempt_at=until)
+        )
+    return taken
+
+
+def record(
+    session: Session,
+    settings: Settings,
+    claimed: Claimed,
+    result: Result,
+    *,
+    worker: str,
+    started: dt.datetime,
+    now: dt.datetime,
+    rng: random.Random,
+) -> str:
+    """The attempt, and what it means for the message: ``delivered``, ``retry``, ``failed``
+    or ``disabled`` (a 410 Gone disables the subscription). The attempt is always kept; the
+    message changes only if this worker's lease on it was not taken over meanwhile."""
+    at = to_utc_naive(now)
+    session.add(
+        Attempt(
+            message_id=claimed.message_id,
+            at=to_utc_naive(started),
+            status_code=result.status,
+            latency_ms=round(result.latency_ms, 3),
+            error=None if result.error is None else result.error[:500],
+            response_body=result.body[:RESPONSE_KEPT],
+            worker=worker[:100],
+        )
+    )
+    attempts = claimed.attempts + 1
+    values: dict[str, object] = {
+        "attempts": attempts,
+        "lease_owner": None,
+        "lease_until": None,
+        "last_status": result.status,
+        "last_error": None if result.error is None else result.error[:500],
+    }
+    if result.ok:
+        outcome = "delivered"
+        values.update(state=DELIVERED, delivered_at=at, next_attempt_at=None)
+    elif result.status == 410:
+        outcome = "disabled"
+        values.update(state=FAILED, next_attempt_at=None)
+        session.execute(
+            update(Subscription)
+            .where(Subscription.id == claimed.subscription_id)
+            .values(
+                enabled=False,
+                disabled_reason="the endpoint answered 410 Gone",
+                disabled_at=at,
+                updated_at=at,
+            )
+        )
+    else:
+        delay = next_delay(settings, attempts, result.retry_after, rng)
+        if delay is None:
+            outcome = "failed"
+            values.update(state=FAILED, next_attempt_at=None)
+        else:
+            outcome = "retry"
+            values.update(next_attempt_at=at + dt.timedelta(seconds=delay))
+    session.execute(
+        update(Message)
+        .where(
+            Message.id == claimed.message_id,
+            Message.state == PENDING,
+            Message.lease_owner == worker,
+            Message.lease_until == claimed.lease_until,
+        )
+        .values(**values)
+    )
+    return outcome
