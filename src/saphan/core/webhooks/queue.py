@@ -114,7 +114,7 @@ def claim(
     )
     taken: list[Claimed] = []
     granted: dict[str, int] = {}
-    for message, sub in session.execute(query).tuples():
+    for message, sub in session.execute(query):
         key = endpoint_key(sub.url)
         if granted.get(key, 0) >= room(key):
             continue

@@ -176,7 +176,7 @@ class Worker:
             started = await self.claim_and_start()
             total += started
             if self.tasks:
-                await asyncio.gather(*list(self.tasks), return_exceptions=True)
+                await asyncio.wait(list(self.tasks), return_when=asyncio.FIRST_COMPLETED)
             elif started == 0:
                 return total
 
