@@ -72,8 +72,8 @@ def refusal(address: IPAddress) -> str | None:
             "shared address space (CGNAT)",
             isinstance(address, ipaddress.IPv4Address) and address in _CGNAT,
         ),
-        ("private", address.is_private),
         ("reserved", address.is_reserved),
+        ("private", address.is_private),
         ("not globally routable", not address.is_global),
     ]
     for name, hit in checks:
