@@ -51,7 +51,11 @@ def _run(work: Callable[[Session, Runtime], T], *, write: bool = True) -> T:
 
 
 def _show(table: Table) -> None:
-    console.print(table, width=None if console.is_terminal else 10_000)
+    """At its natural width when not a terminal (Rich would assume 80 columns and cut cells)."""
+    if console.is_terminal:
+        console.print(table)
+    else:
+        Console(file=console.file, width=10_000).print(table)
 
 
 @app.command("messages")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,10 +23,21 @@ from saphan.core.webhooks.models import FAILED, PENDING, STATES, Attempt, Messag
 TEST_EVENT = "webhook.test"
 
 
+_last_id = [0, 0]  # milliseconds, sequence within them
+_id_lock = threading.Lock()
+
+
 def new_message_id(now: dt.datetime) -> str:
-    """``msg_`` + milliseconds (hex, so ids sort by creation) + 64 random bits."""
+    """``msg_`` + milliseconds + a sequence (hex, so one process's ids sort in creation order,
+    and all ids by creation time) + 48 random bits."""
     millis = int(now.timestamp() * 1000)
-    return f"msg_{millis:012x}{secrets.token_hex(8)}"
+    with _id_lock:
+        if millis <= _last_id[0]:
+            millis, sequence = _last_id[0], _last_id[1] + 1
+        else:
+            sequence = 0
+        _last_id[:] = [millis, sequence]
+    return f"msg_{millis:012x}{sequence & 0xFFFF:04x}{secrets.token_hex(6)}"
 
 
 def enqueue(
