@@ -1,6 +1,7 @@
 """``python -m bench SCENARIO [--db sqlite|postgresql|both] [--duration S] [--connections N]``
 
-Scenarios: depa-vouchers, depa-usage, moi-import, moi-lookup, all. See bench/README.md.
+Scenarios: depa-vouchers, depa-usage, moi-import, moi-lookup, webhook-delivery, all.
+See bench/README.md.
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ import subprocess
 import sys
 import time
 
-from bench import harness, moi, scenarios
+from bench import harness, moi, scenarios, webhooks
 from bench.harness import BenchError
 from bench.scenarios import Options, Report
 
 #: Every scenario: depa's in bench/scenarios.py, each other service's in its own module.
-SCENARIOS = {**scenarios.SCENARIOS, **moi.SCENARIOS}
+SCENARIOS = {**scenarios.SCENARIOS, **moi.SCENARIOS, **webhooks.SCENARIOS}
 
 
 def machine() -> dict[str, str]:

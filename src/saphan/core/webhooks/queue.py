@@ -215,3 +215,51 @@ def record(
         .values(**values)
     )
     return outcome
+
+
+@dataclass(frozen=True)
+class Finished:
+    """An attempt made, waiting to be recorded."""
+
+    claimed: Claimed
+    result: Result
+    started: dt.datetime
+    now: dt.datetime
+
+
+def record_many(
+    session: Session,
+    settings: Settings,
+    finished: list[Finished],
+    *,
+    worker: str,
+    rng: random.Random,
+) -> list[str]:
+    """``record`` for each, in one transaction; their outcomes in the same order."""
+    return [
+        record(
+            session,
+            settings,
+            f.claimed,
+            f.result,
+            worker=worker,
+            started=f.started,
+            now=f.now,
+            rng=rng,
+        )
+        for f in finished
+    ]
+
+
+def release(session: Session, worker: str, message_ids: list[str], now: dt.datetime) -> None:
+    """Give back messages claimed but not sent (a worker stopping): due again at once."""
+    if message_ids:
+        session.execute(
+            update(Message)
+            .where(
+                Message.id.in_(message_ids),
+                Message.state == PENDING,
+                Message.lease_owner == worker,
+            )
+            .values(lease_owner=None, lease_until=None, next_attempt_at=to_utc_naive(now))
+        )
