@@ -53,8 +53,8 @@ class Settings(BaseSettings):
     webhook_max_in_flight: int = Field(default=64, ge=1)
     #: A claimed message is another worker's to take after this many seconds (a killed worker).
     webhook_lease_seconds: float = Field(default=60.0, gt=0)
-    #: How often an idle worker looks for due messages.
-    webhook_poll_seconds: float = Field(default=0.05, gt=0)
+    #: How often an idle worker looks for due messages (one indexed read each time).
+    webhook_poll_seconds: float = Field(default=0.025, gt=0)
     #: ``saphan serve`` delivers in-process: true, false, or unset (on SQLite only).
     webhook_deliver_in_process: bool | None = None
     #: After a secret rotation, the previous secret keeps signing for this many seconds.

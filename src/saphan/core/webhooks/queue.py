@@ -13,9 +13,10 @@ import datetime as dt
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from saphan.config import Settings
@@ -146,77 +147,6 @@ def claim(
     return taken
 
 
-def record(
-    session: Session,
-    settings: Settings,
-    claimed: Claimed,
-    result: Result,
-    *,
-    worker: str,
-    started: dt.datetime,
-    now: dt.datetime,
-    rng: random.Random,
-) -> str:
-    """The attempt, and what it means for the message: ``delivered``, ``retry``, ``failed``
-    or ``disabled`` (a 410 Gone disables the subscription). The attempt is always kept; the
-    message changes only if this worker's lease on it was not taken over meanwhile."""
-    at = to_utc_naive(now)
-    session.add(
-        Attempt(
-            message_id=claimed.message_id,
-            at=to_utc_naive(started),
-            status_code=result.status,
-            latency_ms=round(result.latency_ms, 3),
-            error=None if result.error is None else result.error[:500],
-            response_body=result.body[:RESPONSE_KEPT],
-            worker=worker[:100],
-        )
-    )
-    attempts = claimed.attempts + 1
-    values: dict[str, object] = {
-        "attempts": attempts,
-        "lease_owner": None,
-        "lease_until": None,
-        "last_status": result.status,
-        "last_error": None if result.error is None else result.error[:500],
-    }
-    if result.ok:
-        outcome = "delivered"
-        values.update(state=DELIVERED, delivered_at=at, next_attempt_at=None)
-    elif result.status == 410:
-        outcome = "disabled"
-        values.update(state=FAILED, next_attempt_at=None)
-        session.execute(
-            update(Subscription)
-            .where(Subscription.id == claimed.subscription_id)
-            .values(
-                enabled=False,
-                disabled_reason="the endpoint answered 410 Gone",
-                disabled_at=at,
-                updated_at=at,
-            )
-        )
-    else:
-        delay = next_delay(settings, attempts, result.retry_after, rng)
-        if delay is None:
-            outcome = "failed"
-            values.update(state=FAILED, next_attempt_at=None)
-        else:
-            outcome = "retry"
-            values.update(next_attempt_at=at + dt.timedelta(seconds=delay))
-    session.execute(
-        update(Message)
-        .where(
-            Message.id == claimed.message_id,
-            Message.state == PENDING,
-            Message.lease_owner == worker,
-            Message.lease_until == claimed.lease_until,
-        )
-        .values(**values)
-    )
-    return outcome
-
-
 @dataclass(frozen=True)
 class Finished:
     """An attempt made, waiting to be recorded."""
@@ -227,6 +157,35 @@ class Finished:
     now: dt.datetime
 
 
+def outcome_of(
+    settings: Settings, finished: Finished, rng: random.Random
+) -> tuple[str, dict[str, Any]]:
+    """What an attempt means for its message: ``delivered``, ``retry``, ``failed`` or
+    ``disabled`` (a 410 Gone), and the message's new column values."""
+    result, at = finished.result, to_utc_naive(finished.now)
+    attempts = finished.claimed.attempts + 1
+    values: dict[str, Any] = {
+        "b_state": PENDING,
+        "b_attempts": attempts,
+        "b_next": None,
+        "b_delivered": None,
+        "b_status": result.status,
+        "b_error": None if result.error is None else result.error[:500],
+    }
+    if result.ok:
+        values.update(b_state=DELIVERED, b_delivered=at)
+        return "delivered", values
+    if result.status == 410:
+        values.update(b_state=FAILED)
+        return "disabled", values
+    delay = next_delay(settings, attempts, result.retry_after, rng)
+    if delay is None:
+        values.update(b_state=FAILED)
+        return "failed", values
+    values.update(b_next=at + dt.timedelta(seconds=delay))
+    return "retry", values
+
+
 def record_many(
     session: Session,
     settings: Settings,
@@ -235,20 +194,66 @@ def record_many(
     worker: str,
     rng: random.Random,
 ) -> list[str]:
-    """``record`` for each, in one transaction; their outcomes in the same order."""
-    return [
-        record(
-            session,
-            settings,
-            f.claimed,
-            f.result,
-            worker=worker,
-            started=f.started,
-            now=f.now,
-            rng=rng,
+    """Every attempt kept, and each message's new state, in two statements; a 410 Gone
+    disables its subscription. A message changes only while this worker still holds its lease
+    (a lease that ran out may have been taken over). Returns the outcomes, in order."""
+    if not finished:
+        return []
+    session.execute(
+        insert(Attempt),
+        [
+            {
+                "message_id": f.claimed.message_id,
+                "at": to_utc_naive(f.started),
+                "status_code": f.result.status,
+                "latency_ms": round(f.result.latency_ms, 3),
+                "error": None if f.result.error is None else f.result.error[:500],
+                "response_body": f.result.body[:RESPONSE_KEPT],
+                "worker": worker[:100],
+            }
+            for f in finished
+        ],
+    )
+    outcomes: list[str] = []
+    rows: list[dict[str, Any]] = []
+    for f in finished:
+        outcome, values = outcome_of(settings, f, rng)
+        outcomes.append(outcome)
+        rows.append({"b_id": f.claimed.message_id, "b_lease": f.claimed.lease_until, **values})
+        if outcome == "disabled":
+            at = to_utc_naive(f.now)
+            session.execute(
+                update(Subscription)
+                .where(Subscription.id == f.claimed.subscription_id)
+                .values(
+                    enabled=False,
+                    disabled_reason="the endpoint answered 410 Gone",
+                    disabled_at=at,
+                    updated_at=at,
+                )
+            )
+    table = Message.metadata.tables[Message.__tablename__]
+    statement = (
+        update(table)
+        .where(
+            table.c.id == bindparam("b_id"),
+            table.c.state == PENDING,
+            table.c.lease_owner == worker,
+            table.c.lease_until == bindparam("b_lease"),
         )
-        for f in finished
-    ]
+        .values(
+            state=bindparam("b_state"),
+            attempts=bindparam("b_attempts"),
+            next_attempt_at=bindparam("b_next"),
+            delivered_at=bindparam("b_delivered"),
+            last_status=bindparam("b_status"),
+            last_error=bindparam("b_error"),
+            lease_owner=None,
+            lease_until=None,
+        )
+    )
+    session.connection().execute(statement, rows)
+    return outcomes
 
 
 def release(session: Session, worker: str, message_ids: list[str], now: dt.datetime) -> None:

@@ -125,6 +125,8 @@ class Worker:
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self.tasks.discard(task)
+        if not self.tasks:
+            self._wake.set()
         if not task.cancelled() and task.exception() is not None:
             log.error("webhook delivery task failed", exc_info=task.exception())
 
@@ -140,8 +142,9 @@ class Worker:
             if self.in_flight[message.endpoint] <= 0:
                 del self.in_flight[message.endpoint]
             self._dispatch()
-            if self._held(message.endpoint) <= self.per_endpoint:
-                self._wake.set()  # room to claim more
+            if self._held(message.endpoint) in (0, self.per_endpoint):
+                # Its local queue just ran dry (or it went idle): time to claim more.
+                self._wake.set()
         if not self._recording:
             await self._record()
 
@@ -202,12 +205,16 @@ class Worker:
         were made (for tests, and ``saphan worker --once``)."""
         total = 0
         while True:
+            self._wake.clear()
             claimed = await self.claim()
             total += claimed
-            if self.tasks:
-                await asyncio.wait(list(self.tasks), return_when=asyncio.FIRST_COMPLETED)
-            elif claimed == 0 and not self.queued:
-                return total
+            if not self.tasks:
+                if claimed == 0 and not self.queued:
+                    return total
+                continue
+            if claimed and self._total_held() < 2 * self.max_in_flight:
+                continue  # perhaps more is due
+            await self._wake.wait()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until ``stop`` is set; then finish what is in flight and give back the rest."""
