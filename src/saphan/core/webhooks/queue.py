@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from saphan.config import Settings
 from saphan.core.clock import to_utc_naive
@@ -78,18 +77,18 @@ class Result:
         return self.error is None and self.status is not None and 200 <= self.status < 300
 
 
-def any_due(session: Session, now: dt.datetime) -> bool:
+def any_due(conn: Connection, now: dt.datetime) -> bool:
     """A cheap look before taking the write lock to claim."""
     query = (
         select(Message.id)
         .where(Message.state == PENDING, Message.next_attempt_at <= to_utc_naive(now))
         .limit(1)
     )
-    return session.scalar(query) is not None
+    return conn.execute(query).first() is not None
 
 
 def claim(
-    session: Session,
+    conn: Connection,
     settings: Settings,
     worker: str,
     now: dt.datetime,
@@ -102,7 +101,21 @@ def claim(
     at = to_utc_naive(now)
     until = at + dt.timedelta(seconds=settings.webhook_lease_seconds)
     query = (
-        select(Message, Subscription)
+        select(
+            Message.id,
+            Message.service,
+            Message.event_type,
+            Message.payload,
+            Message.attempts,
+            Message.created_at,
+            Subscription.id,
+            Subscription.owner_ref,
+            Subscription.url,
+            Subscription.headers,
+            Subscription.secret_enc,
+            Subscription.old_secret_enc,
+            Subscription.old_secret_expires_at,
+        )
         .join(Subscription, Message.subscription_id == Subscription.id)
         .where(
             Message.state == PENDING,
@@ -110,36 +123,39 @@ def claim(
             Subscription.enabled.is_(True),
         )
         .order_by(Message.next_attempt_at)
-        .limit(limit * 4)
+        .limit(limit)
         .with_for_update(of=Message, skip_locked=True)
     )
     taken: list[Claimed] = []
     granted: dict[str, int] = {}
-    for message, sub in session.execute(query):
-        key = endpoint_key(sub.url)
+    secrets: dict[int, list[str]] = {}  # decrypted once per subscription
+    for row in conn.execute(query):
+        (message_id, service, event_type, payload, attempts, created_at) = row[:6]
+        (sub_id, owner_ref, url, headers, secret_enc, old_enc, old_expires) = row[6:]
+        key = endpoint_key(url)
         if granted.get(key, 0) >= room(key):
             continue
         granted[key] = granted.get(key, 0) + 1
+        if sub_id not in secrets:
+            secrets[sub_id] = signing_secrets(settings, secret_enc, old_enc, old_expires, now)
         taken.append(
             Claimed(
-                message_id=message.id,
-                subscription_id=sub.id,
-                service=message.service,
-                owner_ref=sub.owner_ref,
-                url=sub.url,
-                headers=dict(sub.headers or {}),
-                event_type=message.event_type,
-                payload=message.payload,
-                attempts=message.attempts,
-                created_at=message.created_at,
+                message_id=message_id,
+                subscription_id=sub_id,
+                service=service,
+                owner_ref=owner_ref,
+                url=url,
+                headers=dict(headers or {}),
+                event_type=event_type,
+                payload=payload,
+                attempts=attempts,
+                created_at=created_at,
                 lease_until=until,
-                secrets=signing_secrets(settings, sub, now),
+                secrets=secrets[sub_id],
             )
         )
-        if len(taken) >= limit:
-            break
     if taken:
-        session.execute(
+        conn.execute(
             update(Message)
             .where(Message.id.in_([c.message_id for c in taken]))
             .values(lease_owner=worker, lease_until=until, next_attempt_at=until)
@@ -187,7 +203,7 @@ def outcome_of(
 
 
 def record_many(
-    session: Session,
+    conn: Connection,
     settings: Settings,
     finished: list[Finished],
     *,
@@ -199,7 +215,7 @@ def record_many(
     (a lease that ran out may have been taken over). Returns the outcomes, in order."""
     if not finished:
         return []
-    session.execute(
+    conn.execute(
         insert(Attempt),
         [
             {
@@ -222,7 +238,7 @@ def record_many(
         rows.append({"b_id": f.claimed.message_id, "b_lease": f.claimed.lease_until, **values})
         if outcome == "disabled":
             at = to_utc_naive(f.now)
-            session.execute(
+            conn.execute(
                 update(Subscription)
                 .where(Subscription.id == f.claimed.subscription_id)
                 .values(
@@ -252,14 +268,14 @@ def record_many(
             lease_until=None,
         )
     )
-    session.connection().execute(statement, rows)
+    conn.execute(statement, rows)
     return outcomes
 
 
-def release(session: Session, worker: str, message_ids: list[str], now: dt.datetime) -> None:
+def release(conn: Connection, worker: str, message_ids: list[str], now: dt.datetime) -> None:
     """Give back messages claimed but not sent (a worker stopping): due again at once."""
     if message_ids:
-        session.execute(
+        conn.execute(
             update(Message)
             .where(
                 Message.id.in_(message_ids),

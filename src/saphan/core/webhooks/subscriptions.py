@@ -252,12 +252,18 @@ def rotate_secret(
     return secret
 
 
-def signing_secrets(settings: Settings, row: Subscription, now: dt.datetime) -> list[str]:
+def signing_secrets(
+    settings: Settings,
+    secret_enc: str,
+    old_secret_enc: str | None,
+    old_secret_expires_at: dt.datetime | None,
+    now: dt.datetime,
+) -> list[str]:
     """The secrets a delivery at ``now`` is signed with: the current one, then the previous
     one while the rotation overlaps."""
     box = secret_box(settings.secret)
-    found = [box.open(row.secret_enc)]
-    expires = row.old_secret_expires_at
-    if row.old_secret_enc is not None and expires is not None and to_utc_naive(now) < expires:
-        found.append(box.open(row.old_secret_enc))
+    found = [box.open(secret_enc)]
+    expires = old_secret_expires_at
+    if old_secret_enc is not None and expires is not None and to_utc_naive(now) < expires:
+        found.append(box.open(old_secret_enc))
     return found

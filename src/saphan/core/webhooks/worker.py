@@ -84,17 +84,19 @@ class Worker:
         db, now = self.rt.db, self.rt.clock.now()
 
         def due() -> bool:
-            with db.read() as session:
-                return queue.any_due(session, now)
+            with db.connect() as conn:
+                return queue.any_due(conn, now)
 
-        if not await db.run(due, write=False):
+        # SQLite: look before taking the write lock. PostgreSQL: the claim (SKIP LOCKED) is
+        # itself the cheap look.
+        if db.sqlite and not await db.run(due, write=False):
             return 0
         held = {endpoint: self._held(endpoint) for endpoint in self.in_flight | self.queued.keys()}
 
         def take() -> list[Claimed]:
-            with db.write() as session:
+            with db.begin() as conn:
                 return queue.claim(
-                    session,
+                    conn,
                     self.settings,
                     self.id,
                     now,
@@ -157,9 +159,9 @@ class Worker:
                 batch, self._unrecorded = self._unrecorded, []
 
                 def save(batch: list[Finished] = batch) -> list[str]:
-                    with self.rt.db.write() as session:
+                    with self.rt.db.begin() as conn:
                         return queue.record_many(
-                            session, self.settings, batch, worker=self.id, rng=self.rng
+                            conn, self.settings, batch, worker=self.id, rng=self.rng
                         )
 
                 try:
@@ -247,8 +249,8 @@ class Worker:
         now = self.rt.clock.now()
 
         def work() -> None:
-            with self.rt.db.write() as session:
-                queue.release(session, self.id, ids, now)
+            with self.rt.db.begin() as conn:
+                queue.release(conn, self.id, ids, now)
 
         await self.rt.db.run(work, write=True)
 
