@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Self
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: Used only in demo mode and tests; a real deployment must set SAPHAN_SECRET_KEY.
@@ -59,6 +60,13 @@ class Settings(BaseSettings):
     webhook_deliver_in_process: bool | None = None
     #: After a secret rotation, the previous secret keeps signing for this many seconds.
     webhook_rotation_overlap_seconds: float = Field(default=86_400.0, ge=0)
+
+    @field_validator("webhook_allow_cidrs")
+    @classmethod
+    def _cidrs(cls, value: list[str]) -> list[str]:
+        for cidr in value:
+            ipaddress.ip_network(cidr, strict=False)  # ValueError names the bad one
+        return value
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Self:

@@ -94,7 +94,7 @@ def test_bad_arguments(run: Run, runtime: Runtime) -> None:
 
 
 def test_worker_once_delivers(run: Run, runtime: Runtime, receiver: Receiver) -> None:
-    sub, _ = subscribe(runtime, receiver.url())
+    sub, secret = subscribe(runtime, receiver.url(), {"X-Api-Key": "key-value-1234"})
     msg = send(runtime, sub, {"n": 1})
     logger = logging.getLogger("saphan")
     handlers, level, propagate = list(logger.handlers), logger.level, logger.propagate
@@ -104,6 +104,7 @@ def test_worker_once_delivers(run: Run, runtime: Runtime, receiver: Receiver) ->
         logger.handlers[:], logger.level, logger.propagate = handlers, level, propagate
     assert output.endswith("1 attempt(s)\n")
     assert '"outcome":"delivered"' in output  # the JSON log line (stderr)
-    assert '{"n":1}' not in output  # never a payload in the logs
+    for private in ('{"n":1}', secret, secret.removeprefix("whsec_"), "key-value-1234", "/hook"):
+        assert private not in output  # never a payload, secret, header value or URL path
     assert message(runtime, msg).state == DELIVERED
     assert [r.id for r in receiver.received] == [msg]

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import text
 from standardwebhooks import Webhook
 
+from saphan.config import Settings
 from saphan.core.runtime import Runtime
 from saphan.core.webhooks import (
     FAILED,
@@ -24,6 +25,7 @@ from saphan.core.webhooks import (
     update_subscription,
 )
 from saphan.core.webhooks.worker import Worker
+from tests.conftest import SECRET
 from tests.core.webhooks.conftest import SERVICE, attempts, message, send, subscribe
 from tests.core.webhooks.receiver import Receiver
 
@@ -140,3 +142,12 @@ async def test_disabled_subscriptions_wait_then_deliver_or_cancel(
         disable_subscription(session, sub, "deleted", runtime.clock.now(), cancel_pending=True)
     m = message(runtime, cancelled)
     assert (m.state, m.last_error) == (FAILED, "subscription disabled: deleted")
+
+
+def test_a_bad_allow_list_is_refused_at_start_up(database_url: str) -> None:
+    with pytest.raises(ValueError, match="does not appear to be an IPv4 or IPv6 network"):
+        Settings(
+            database_url=database_url,
+            secret_key=SECRET,  # type: ignore[arg-type]
+            webhook_allow_cidrs=["127.0.0.1/32", "localhost"],
+        )

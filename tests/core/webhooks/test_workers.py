@@ -12,6 +12,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 
+import httpx
 import pytest
 from sqlalchemy import text
 
@@ -152,7 +153,7 @@ async def test_two_workers_never_have_one_message_in_flight_twice(
     assert len(by_worker) == 2  # both took part
 
 
-async def test_saphan_serve_delivers_in_process_on_sqlite(
+def test_saphan_serve_delivers_in_process_on_sqlite(
     backend: str, database_url: str, runtime: Runtime, receiver: Receiver
 ) -> None:
     if backend != "sqlite":
@@ -164,7 +165,10 @@ async def test_saphan_serve_delivers_in_process_on_sqlite(
     try:
         msg = send(runtime, sub, {"n": 1})
         wait_for(lambda: len(receiver.received) == 1, 20, "in-process delivery")
+        wait_for(lambda: message(runtime, msg).state == DELIVERED, 5, "the delivery recorded")
+        metrics = httpx.get(f"{server.base_url}/metrics", timeout=5).text
     finally:
         server.stop()
     assert receiver.received[0].id == msg
-    wait_for(lambda: message(runtime, msg).state == DELIVERED, 5, "the delivery recorded")
+    assert 'saphan_webhook_attempts_total{outcome="delivered",service="testsvc"} 1.0' in metrics
+    assert 'saphan_webhook_delivery_lag_seconds_count{service="testsvc"} 1.0' in metrics
