@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import text
@@ -44,13 +45,14 @@ async def test_signed_delivery_verifies_with_standardwebhooks(
     sub, secret = subscribe(
         runtime, receiver.url(), {"X-Api-Key": "abc", "Authorization": "Basic x"}
     )
-    payload = {"PoCode": "PO-251120-0001", "Amount": 12.5, "ชื่อ": "ทดสอบ"}
+    payload = {"PoCode": "PO-251120-0001", "Amount": Decimal("12.50"), "ชื่อ": "ทดสอบ"}
     msg = send(runtime, sub, payload)
 
     assert await worker.run_once() == 1
 
     (got,) = receiver.received
-    assert Webhook(secret).verify(got.body, got.headers) == payload
+    assert Webhook(secret).verify(got.body, got.headers) == {**payload, "Amount": 12.5}
+    assert "ทดสอบ".encode() in got.body  # UTF-8, not \u escapes
     assert got.headers["webhook-id"] == msg
     assert got.headers["content-type"] == "application/json"
     assert got.headers["x-api-key"] == "abc"

@@ -10,6 +10,7 @@ import datetime as dt
 import secrets
 import threading
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -40,6 +41,13 @@ def new_message_id(now: dt.datetime) -> str:
     return f"msg_{millis:012x}{sequence & 0xFFFF:04x}{secrets.token_hex(6)}"
 
 
+def _json_default(value: Any) -> Any:
+    """Decimals (amounts) as JSON numbers; orjson writes the rest it knows natively."""
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
 def enqueue(
     conn: Connection | Session,
     subscription_id: int,
@@ -49,8 +57,8 @@ def enqueue(
 ) -> str:
     """Add a message for ``subscription_id`` in the caller's transaction; its id (``msg_...``).
 
-    ``payload`` is anything orjson serialises; the JSON text is kept and sent as is on every
-    attempt. A disabled subscription's messages wait until it is enabled.
+    ``payload`` is anything orjson serialises (Decimals become numbers); the JSON text is kept
+    and sent as is on every attempt. A disabled subscription's messages wait until it is enabled.
     """
     service = conn.execute(
         select(Subscription.service).where(Subscription.id == subscription_id)
@@ -65,7 +73,7 @@ def enqueue(
             subscription_id=subscription_id,
             service=service,
             event_type=event_type,
-            payload=orjson.dumps(payload).decode(),
+            payload=orjson.dumps(payload, default=_json_default).decode(),
             state=PENDING,
             attempts=0,
             next_attempt_at=at,
