@@ -13,6 +13,7 @@ import asyncio
 import datetime as dt
 import os
 import random
+import resource
 import secrets
 import statistics
 import sys
@@ -69,8 +70,8 @@ def _settings(url: str) -> Settings:
     )
 
 
-async def _raw_posts(url: str, seconds: float) -> float:
-    """POSTs/s of the same JSON with plain httpx, CONCURRENCY at a time."""
+async def _raw_posts(url: str, seconds: float) -> tuple[float, float]:
+    """POSTs/s of the same JSON with plain httpx, CONCURRENCY at a time; CPU ms per POST."""
     body = httpx.Request("POST", url, json=PAYLOAD).content
     done = 0
     deadline = time.perf_counter() + seconds
@@ -88,9 +89,9 @@ async def _raw_posts(url: str, seconds: float) -> float:
                     raise BenchError(f"receiver answered {response.status_code}")
                 done += 1
 
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), _cpu()
         await asyncio.gather(*(loop() for _ in range(CONCURRENCY)))
-        return done / (time.perf_counter() - started)
+        return done / (time.perf_counter() - started), (_cpu() - cpu) * 1000 / done
 
 
 def _subscribe(rt: Runtime, url: str) -> int:
@@ -107,16 +108,23 @@ def _subscribe(rt: Runtime, url: str) -> int:
     return info.id
 
 
-async def _drain(rt: Runtime, subscription: int) -> tuple[float, int]:
+def _cpu() -> float:
+    """CPU seconds of this process (all threads): less noisy than rates on a shared machine."""
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    return used.ru_utime + used.ru_stime
+
+
+async def _drain(rt: Runtime, subscription: int) -> tuple[float, int, float]:
     with rt.db.write() as session:
         now = rt.clock.now()
         for _ in range(MESSAGES):
             enqueue(session, subscription, "DocumentReady", PAYLOAD, now)
     worker = Worker(rt)
     try:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), _cpu()
         attempts = await worker.run_once()
-        return MESSAGES / (time.perf_counter() - started), attempts
+        cpu_ms = (_cpu() - cpu) * 1000 / MESSAGES
+        return MESSAGES / (time.perf_counter() - started), attempts, cpu_ms
     finally:
         await worker.aclose()
 
@@ -194,14 +202,15 @@ def webhook_delivery(db: str, opts: Options) -> Report:
             if opts.quiet_wait > 0:
                 harness.wait_until_quiet(opts.quiet_wait)
             _log(f"{scenario}/{db}: raw httpx POSTs for {opts.duration:.0f}s")
-            raw_before = asyncio.run(_raw_posts(hook, opts.duration))
+            raw_before, raw_cpu_before = asyncio.run(_raw_posts(hook, opts.duration))
             _log(f"{scenario}/{db}: raw {raw_before:,.0f} POSTs/s; draining {MESSAGES:,} messages")
-            delivered, attempts = asyncio.run(_drain(rt, subscription))
+            delivered, attempts, engine_cpu = asyncio.run(_drain(rt, subscription))
             if attempts != MESSAGES:
                 raise BenchError(f"{attempts} attempts for {MESSAGES} messages")
             _log(f"{scenario}/{db}: {delivered:,.0f} deliveries/s; raw POSTs again")
-            raw_after = asyncio.run(_raw_posts(hook, opts.duration))
+            raw_after, raw_cpu_after = asyncio.run(_raw_posts(hook, opts.duration))
             raw = (raw_before + raw_after) / 2
+            raw_cpu = (raw_cpu_before + raw_cpu_after) / 2
             _log(f"{scenario}/{db}: {delivered:,.0f} deliveries/s; measuring latency")
             lags = asyncio.run(_latency(rt, subscription))
     finally:
@@ -220,6 +229,9 @@ def webhook_delivery(db: str, opts: Options) -> Report:
     ]
     report.notes += [
         f"raw httpx POSTs/s before the engine's run {raw_before:,.0f}, after {raw_after:,.0f}",
+        f"CPU of the sending process (all threads; the receiver and PostgreSQL not counted): "
+        f"{engine_cpu:.2f} ms per engine delivery, {raw_cpu:.2f} ms per raw POST "
+        f"(ratio {raw_cpu / engine_cpu:.2f}); less sensitive to other programs' load than rates",
         f"receiver: bench.webhooks:receiver_app (204, body read) under uvicorn, its own process; "
         f"engine and raw client: one asyncio process, {CONCURRENCY} requests in flight "
         f"(webhook_endpoint_concurrency={CONCURRENCY})",
