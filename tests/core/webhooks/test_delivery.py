@@ -24,6 +24,7 @@ from saphan.core.webhooks import (
     replay,
     rotate_secret,
     unregister_header_provider,
+    update_subscription,
 )
 from saphan.core.webhooks.worker import Worker
 from tests.core.webhooks.conftest import (
@@ -72,20 +73,34 @@ async def test_header_provider_replaces_registered_authorization(
     seen: list[Outgoing] = []
 
     def provider(outgoing: Outgoing) -> dict[str, str]:
+        """Like Rakmao's IsLogin: a bearer token only for subscriptions that asked for one."""
         seen.append(outgoing)
+        if not outgoing.attributes.get("is_login"):
+            return {}
         return {"authorization": f"Bearer for-{outgoing.owner_ref}"}
 
     register_header_provider(SERVICE, provider)
     try:
         sub, _ = subscribe(runtime, receiver.url(), {"Authorization": "Basic old", "X-A": "1"})
+        with runtime.db.write() as session:
+            update_subscription(
+                session, runtime.settings, sub, now=runtime.clock.now(), attributes={"is_login": 1}
+            )
         msg = send(runtime, sub, {"n": 1}, event="po.ready")
+        await worker.run_once()
+        with runtime.db.write() as session:
+            update_subscription(
+                session, runtime.settings, sub, now=runtime.clock.now(), attributes={}
+            )
+        send(runtime, sub, {"n": 2})
         await worker.run_once()
     finally:
         unregister_header_provider(SERVICE)
-    (got,) = receiver.received
-    assert got.headers["authorization"] == "Bearer for-owner-1"
-    assert got.headers["x-a"] == "1"
-    assert [(o.subscription_id, o.message_id, o.event_type, o.url) for o in seen] == [
+    first, second = receiver.received
+    assert first.headers["authorization"] == "Bearer for-owner-1"
+    assert first.headers["x-a"] == "1"
+    assert second.headers["authorization"] == "Basic old"
+    assert [(o.subscription_id, o.message_id, o.event_type, o.url) for o in seen[:1]] == [
         (sub, msg, "po.ready", receiver.url())
     ]
 
@@ -281,7 +296,7 @@ async def test_one_slow_endpoint_does_not_hold_up_others(
     try:
         slow, _ = subscribe(runtime, receiver.url("slow"))
         fast, _ = subscribe(runtime, other.url("fast"), owner="owner-2")
-        receiver.default = Reply(200, delay=0.5)
+        receiver.default = Reply(200, delay=1.0)
         for n in range(12):
             send(runtime, slow, {"n": n})
             send(runtime, fast, {"n": n})

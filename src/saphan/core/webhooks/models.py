@@ -7,6 +7,7 @@ A message's payload is kept as the exact JSON text sent, so every retry signs th
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -39,6 +40,9 @@ class Subscription(Base):
     url: Mapped[str] = mapped_column(String(2048))
     #: Extra request headers, name -> value.
     headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    #: The owning service's own settings for it (never sent; header providers read them, e.g.
+    #: Rakmao's IsLogin).
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     disabled_reason: Mapped[str | None] = mapped_column(String(300), nullable=True)
     disabled_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)

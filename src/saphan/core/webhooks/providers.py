@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,8 @@ class Outgoing:
     service: str
     subscription_id: int
     owner_ref: str
+    #: The subscription's ``attributes`` (the service's own settings for it).
+    attributes: Mapping[str, Any]
     url: str
     event_type: str
     message_id: str

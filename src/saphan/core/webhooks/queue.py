@@ -49,6 +49,7 @@ class Claimed:
     subscription_id: int
     service: str
     owner_ref: str
+    attributes: dict[str, Any]
     url: str
     headers: dict[str, str]
     event_type: str
@@ -110,6 +111,7 @@ def claim(
             Message.created_at,
             Subscription.id,
             Subscription.owner_ref,
+            Subscription.attributes,
             Subscription.url,
             Subscription.headers,
             Subscription.secret_enc,
@@ -131,7 +133,7 @@ def claim(
     secrets: dict[int, list[str]] = {}  # decrypted once per subscription
     for row in conn.execute(query):
         (message_id, service, event_type, payload, attempts, created_at) = row[:6]
-        (sub_id, owner_ref, url, headers, secret_enc, old_enc, old_expires) = row[6:]
+        (sub_id, owner_ref, attributes, url, headers, secret_enc, old_enc, old_expires) = row[6:]
         key = endpoint_key(url)
         if granted.get(key, 0) >= room(key):
             continue
@@ -144,6 +146,7 @@ def claim(
                 subscription_id=sub_id,
                 service=service,
                 owner_ref=owner_ref,
+                attributes=dict(attributes or {}),
                 url=url,
                 headers=dict(headers or {}),
                 event_type=event_type,

@@ -25,6 +25,7 @@ def request_headers(claimed: Claimed, now: dt.datetime) -> dict[str, str]:
         service=claimed.service,
         subscription_id=claimed.subscription_id,
         owner_ref=claimed.owner_ref,
+        attributes=claimed.attributes,
         url=claimed.url,
         event_type=claimed.event_type,
         message_id=claimed.message_id,

@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -54,6 +55,7 @@ class SubscriptionInfo:
     owner_ref: str
     url: str
     headers: dict[str, str]
+    attributes: dict[str, Any]
     enabled: bool
     disabled_reason: str | None
     created_at: dt.datetime
@@ -69,6 +71,7 @@ class SubscriptionInfo:
             owner_ref=row.owner_ref,
             url=row.url,
             headers=dict(row.headers or {}),
+            attributes=dict(row.attributes or {}),
             enabled=row.enabled,
             disabled_reason=row.disabled_reason,
             created_at=row.created_at,
@@ -121,6 +124,7 @@ def create_subscription(
     url: str,
     headers: Mapping[str, str],
     now: dt.datetime,
+    attributes: Mapping[str, Any] | None = None,
 ) -> tuple[SubscriptionInfo, str]:
     """A new, enabled subscription and its signing secret (``whsec_...``; show it once)."""
     secret = new_secret()
@@ -130,6 +134,7 @@ def create_subscription(
         owner_ref=owner_ref,
         url=check_url(settings, url),
         headers=check_headers(headers),
+        attributes=dict(attributes or {}),
         enabled=True,
         secret_enc=secret_box(settings.secret).seal(secret),
         created_at=at,
@@ -171,13 +176,17 @@ def update_subscription(
     now: dt.datetime,
     url: str | None = None,
     headers: Mapping[str, str] | None = None,
+    attributes: Mapping[str, Any] | None = None,
 ) -> SubscriptionInfo:
-    """Change the endpoint and/or the headers; pending messages go to the new ones."""
+    """Change what is given (endpoint, headers, the service's attributes); pending messages
+    are sent with the new ones."""
     row = _row(session, subscription_id, lock=True)
     if url is not None:
         row.url = check_url(settings, url)
     if headers is not None:
         row.headers = check_headers(headers)
+    if attributes is not None:
+        row.attributes = dict(attributes)
     row.updated_at = to_utc_naive(now)
     session.flush()
     return SubscriptionInfo.of(row)

@@ -24,6 +24,7 @@ def upgrade() -> None:
         sa.Column("owner_ref", sa.String(length=200), nullable=False),
         sa.Column("url", sa.String(length=2048), nullable=False),
         sa.Column("headers", sa.JSON(), nullable=False),
+        sa.Column("attributes", sa.JSON(), nullable=False),
         sa.Column("enabled", sa.Boolean(), nullable=False),
         sa.Column("disabled_reason", sa.String(length=300), nullable=True),
         sa.Column("disabled_at", sa.DateTime(), nullable=True),
