@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 
-from bench import depa_dp, easyslip, harness, moi, scenarios
+from bench import depa_dp, easyslip, harness, moi, scenarios, webhooks
 from bench.harness import BenchError
 from bench.scenarios import Options, Report
 
@@ -25,6 +25,7 @@ SCENARIOS = {
     **depa_dp.SCENARIOS,
     **moi.SCENARIOS,
     **easyslip.SCENARIOS,
+    **webhooks.SCENARIOS,
 }
 
 

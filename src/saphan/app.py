@@ -22,6 +22,8 @@ from saphan.core.errors import install_error_handlers
 from saphan.core.jsonresponse import ORJSONResponse, json_response
 from saphan.core.observability import AccessLogMiddleware, Metrics
 from saphan.core.runtime import Runtime
+from saphan.core.webhooks.admin_api import create_admin_app as webhooks_admin
+from saphan.core.webhooks.inprocess import deliver_in_process
 from saphan.depa.admin_api import create_admin_app as depa_admin
 from saphan.depa.api import create_app as depa_app
 from saphan.easyslip.admin_api import create_admin_app as easyslip_admin
@@ -50,7 +52,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         # way, or every full collection walks ~130,000 objects (70-85 ms pauses, measured).
         gc.collect()
         gc.freeze()
-        yield
+        async with deliver_in_process(rt, metrics.registry):
+            yield
         rt.db.dispose()
 
     app = FastAPI(
@@ -95,6 +98,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         app.mount("/admin/moi", moi_admin(rt))
         app.mount("/admin/depa", depa_admin(rt))
         app.mount("/admin/easyslip", easyslip_admin(rt))
+        app.mount("/admin/webhooks", webhooks_admin(rt))
     for route in app.routes:
         if isinstance(route, Mount):
             # Starlette's mount pattern ends in ``.*``, which stops at a newline: a path with an

@@ -12,6 +12,8 @@ from saphan.config import Settings
 from saphan.core import migrate
 from saphan.core.observability import configure_logging
 from saphan.core.runtime import Runtime
+from saphan.core.webhooks.cli import app as webhooks_cli
+from saphan.core.webhooks.cli import worker as webhooks_worker
 from saphan.depa.cli import app as depa_cli
 from saphan.depa.dp.cli import app as depa_dp_cli
 from saphan.easyslip.cli import app as easyslip_cli
@@ -26,6 +28,8 @@ app.add_typer(moi_cli, name="moi")
 app.add_typer(depa_cli, name="depa")
 app.add_typer(easyslip_cli, name="easyslip")
 app.add_typer(depa_dp_cli, name="depa-dp")
+app.add_typer(webhooks_cli, name="webhooks")
+app.command("worker")(webhooks_worker)
 
 
 def settings_or_exit() -> Settings:

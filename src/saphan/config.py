@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Self
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: Used only in demo mode and tests; a real deployment must set SAPHAN_SECRET_KEY.
@@ -38,6 +39,40 @@ class Settings(BaseSettings):
     easyslip_url_allow_cidrs: list[str] = Field(default_factory=list)
     #: EasySlip ``url`` inputs: seconds for the whole fetch, redirects included.
     easyslip_url_timeout: float = Field(default=5.0, gt=0, le=60)
+
+    # -- webhook delivery (saphan.core.webhooks, docs/webhooks.md) ----------------------------
+    #: Seconds to wait before each attempt: the first after the event, each next one after the
+    #: previous attempt failed (with +-10% jitter). Its length is the number of attempts.
+    webhook_retry_schedule: list[float] = Field(
+        default=[0, 5, 300, 1800, 7200, 18000, 36000, 36000], min_length=1
+    )
+    #: An attempt succeeds on a 2xx within this many seconds (connect, send and read).
+    webhook_timeout_seconds: float = Field(default=15.0, gt=0)
+    #: At most this much of a response is read (the first 1 KB is kept with the attempt).
+    webhook_max_response_kb: int = Field(default=64, ge=1)
+    #: A Retry-After on 429/503 is honoured up to this many seconds.
+    webhook_max_retry_after_seconds: float = Field(default=86_400.0, ge=0)
+    #: CIDRs the SSRF guard admits although they are not global (e.g. ["127.0.0.1/32"]);
+    #: demo mode admits 127.0.0.1/32 and ::1/128.
+    webhook_allow_cidrs: list[str] = Field(default_factory=list)
+    #: Deliveries in flight at once, per endpoint (scheme, host, port) and per worker.
+    webhook_endpoint_concurrency: int = Field(default=4, ge=1)
+    webhook_max_in_flight: int = Field(default=64, ge=1)
+    #: A claimed message is another worker's to take after this many seconds (a killed worker).
+    webhook_lease_seconds: float = Field(default=60.0, gt=0)
+    #: How often an idle worker looks for due messages (one indexed read each time).
+    webhook_poll_seconds: float = Field(default=0.025, gt=0)
+    #: ``saphan serve`` delivers in-process: true, false, or unset (on SQLite only).
+    webhook_deliver_in_process: bool | None = None
+    #: After a secret rotation, the previous secret keeps signing for this many seconds.
+    webhook_rotation_overlap_seconds: float = Field(default=86_400.0, ge=0)
+
+    @field_validator("webhook_allow_cidrs")
+    @classmethod
+    def _cidrs(cls, value: list[str]) -> list[str]:
+        for cidr in value:
+            ipaddress.ip_network(cidr, strict=False)  # ValueError names the bad one
+        return value
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Self:
