@@ -25,11 +25,19 @@ from saphan.core.runtime import Runtime
 from saphan.depa.admin_api import create_admin_app as depa_admin
 from saphan.depa.api import create_app as depa_app
 from saphan.moi.api import create_app as moi_app
+from saphan.rakmao.admin_api import create_admin_app as rakmao_admin
+from saphan.rakmao.auth_api import create_app as rakmao_auth_app
+from saphan.rakmao.po_api import create_app as rakmao_po_app
 
 log = logging.getLogger("saphan.app")
 
 #: (prefix, human name) of every service, in DESIGN.md's order.
-SERVICES = [("/moi", "MOI central electricity data"), ("/depa", "depa AI-Transformation")]
+SERVICES = [
+    ("/moi", "MOI central electricity data"),
+    ("/depa", "depa AI-Transformation"),
+    ("/rakmao", "Rakmao auth"),
+    ("/rakmao-po", "Rakmao PO"),
+]
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
@@ -83,8 +91,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
 
     app.mount("/moi", moi_app(rt))
     app.mount("/depa", depa_app(rt))
+    app.mount("/rakmao-po", rakmao_po_app(rt))
+    app.mount("/rakmao", rakmao_auth_app(rt))
     if settings.admin_token is not None:
         app.mount("/admin/depa", depa_admin(rt))
+        app.mount("/admin/rakmao", rakmao_admin(rt))
     for route in app.routes:
         if isinstance(route, Mount):
             # Starlette's mount pattern ends in ``.*``, which stops at a newline: a path with an

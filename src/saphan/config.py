@@ -32,6 +32,16 @@ class Settings(BaseSettings):
     #: day, against mass lookups; over either, 429 with Retry-After. 0: no limit.
     moi_quota_per_minute: int = Field(default=600, ge=0)
     moi_quota_per_day: int = Field(default=50_000, ge=0)
+    # -- Rakmao (spec 002) --
+    #: Lifetime of an access token (RequestAPIToken/RenewAPIToken ``token``), in seconds.
+    rakmao_access_token_seconds: int = Field(default=3600, ge=60)
+    #: Lifetime of a refresh token; a renewal issues a new one with a new lifetime.
+    rakmao_refresh_token_seconds: int = Field(default=30 * 86400, ge=300)
+    #: ``iss`` of every Rakmao JWT.
+    rakmao_issuer: str = "saphan-rakmao"
+    #: Failed logins per username within the window before RequestAPIToken answers 429.
+    rakmao_login_max_failures: int = Field(default=5, ge=1)
+    rakmao_login_window_seconds: int = Field(default=300, ge=1)
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Self:

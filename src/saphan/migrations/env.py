@@ -6,7 +6,8 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 
 import saphan.depa.models
-import saphan.moi.models  # noqa: F401
+import saphan.moi.models
+import saphan.rakmao.models  # noqa: F401
 from saphan.core.db import Base, is_sqlite, normalise_url
 
 config = context.config
