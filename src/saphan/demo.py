@@ -9,6 +9,7 @@ from saphan.core.db import Base
 from saphan.core.runtime import Runtime
 from saphan.depa import demo as depa_demo
 from saphan.moi import demo as moi_demo
+from saphan.rakmao import demo as rakmao_demo
 
 
 def seed(rt: Runtime) -> bool:
@@ -17,7 +18,8 @@ def seed(rt: Runtime) -> bool:
         now = rt.clock.now()
         moi = moi_demo.seed(session, rt.secret, now)
         depa = depa_demo.seed(session, rt.secret, now)
-        return moi or depa
+        rakmao = rakmao_demo.seed(session, now)
+        return moi or depa or rakmao
 
 
 def reset(rt: Runtime) -> None:
@@ -49,6 +51,20 @@ def print_banner(base_url: str, admin_token: str | None, console: Console | None
     console.print(f"  docs      {base_url}/depa/docs")
     console.print(f"  x-api-key {depa_demo.DEMO_KEY}  (DP with DV-97WHHUXXXX, DV-BHRDV9XXXX)")
     console.print(f"  x-api-key {depa_demo.SECOND_DEMO_KEY}  (a second DP)")
+    console.print()
+    console.print("[bold]Rakmao auth and PO[/bold]")
+    console.print(f"  base URLs {base_url}/rakmao (auth)  {base_url}/rakmao-po (POs)")
+    console.print(f"  docs      {base_url}/rakmao/docs  {base_url}/rakmao-po/docs")
+    console.print(
+        f"  buyer  {rakmao_demo.BUYER_USERNAME} / {rakmao_demo.BUYER_PASSWORD}"
+        f"  (OrgId {rakmao_demo.ORG_ID}, BuyerTaxId {rakmao_demo.BUYER_TAX_ID})"
+    )
+    console.print(
+        f"  seller {rakmao_demo.SELLER_USERNAME} / {rakmao_demo.SELLER_PASSWORD}"
+        f"  (TaxId {rakmao_demo.SELLER_TAX_ID})"
+    )
+    console.print(f"  authenString buyer  {rakmao_demo.BUYER_AUTHEN}")
+    console.print(f"  authenString seller {rakmao_demo.SELLER_AUTHEN}")
     console.print()
     if admin_token:
         console.print(f"[bold]Operator API[/bold]  {base_url}/admin/depa/docs")

@@ -36,7 +36,11 @@ def list_pos(
     perpage: int,
 ) -> dict[str, Any]:
     """``{count, item}``: the side's POs, newest first, filtered by ``Keyword`` (PoCode,
-    ProjectName, VendorName, DocumentReference; case-insensitive) and ``status`` (0: all)."""
+    ProjectName, VendorName, DocumentReference; case-insensitive) and ``status`` (0: all).
+
+    An item's ``GrandTotal`` is what the buyer pays, delivery included (the PO's
+    GrandTotalDeliveryFee): the spec's list example shows 500 for the PO whose document has
+    GrandTotal 450 and GrandTotalDeliveryFee 500."""
     where = [_scoped(side, key)]
     if status:
         where.append(PurchaseOrder.status == status)
@@ -54,7 +58,7 @@ def list_pos(
             party,
             PurchaseOrder.document_file_url,
             PurchaseOrder.created_at,
-            PurchaseOrder.grand_total,
+            PurchaseOrder.grand_total_delivery_fee,
             PurchaseOrder.status,
         )
         .where(*where)
