@@ -88,13 +88,16 @@ async def test_tokens_are_eddsa_jwts_verifiable_from_the_jwks(
     client: httpx.AsyncClient, login: Login, buyer_account: Account
 ) -> None:
     session = await login(buyer_account)
-    assert session.token.startswith("Bearer ") and session.refresh.startswith("Bearer ")
+    assert session.token.startswith("Bearer ")
+    assert session.refresh.startswith("Bearer ")
     header = jwt.get_unverified_header(session.token.removeprefix("Bearer "))
-    assert header["alg"] == "EdDSA" and header["kid"]
+    assert header["alg"] == "EdDSA"
+    assert header["kid"]
     claims = await verified(client, session.token, "rakmao-po")
     assert claims["exp"] == session.expiration == claims["iat"] + 3600
     refresh = await verified(client, session.refresh, "rakmao-refresh")
-    assert refresh["exp"] == refresh["iat"] + 30 * 86400 and refresh["fam"]
+    assert refresh["exp"] == refresh["iat"] + 30 * 86400
+    assert refresh["fam"]
 
 
 @pytest.mark.parametrize("username", ["buyer-a", "nobody-here"])
@@ -195,7 +198,8 @@ async def test_renewal_rotates_and_reuse_revokes_the_family(
         401, "This refresh token was already used; every token of its login is revoked"
     )
     after = state(runtime)
-    assert after["families"][0][2] is not None and before["families"][0][2] is None
+    assert after["families"][0][2] is not None
+    assert before["families"][0][2] is None
     assert (await client.post(RENEW, json=latest)).json() == error(
         401, "Invalid or expired refresh token"
     )
@@ -299,7 +303,8 @@ async def test_key_rotation_logs_nobody_out(
     assert (await client.post(RENEW, json=before.refresh)).status_code == 200
     listed = await admin.get("/admin/rakmao/keys")
     assert [k["kid"] for k in listed.json()] == [old_kid, new_kid]
-    assert listed.json()[0]["retiredAt"] and not listed.json()[1]["retiredAt"]
+    assert listed.json()[0]["retiredAt"]
+    assert not listed.json()[1]["retiredAt"]
 
 
 async def test_disabling_an_account_revokes_its_tokens(
@@ -307,7 +312,8 @@ async def test_disabling_an_account_revokes_its_tokens(
 ) -> None:
     session = await login(buyer_account)
     disabled = await admin.post("/admin/rakmao/accounts/buyer-a/disable")
-    assert disabled.status_code == 200 and disabled.json()["disabledAt"]
+    assert disabled.status_code == 200
+    assert disabled.json()["disabledAt"]
     assert (await list_pos(client, session.token)).status_code == 401
     assert (await client.post(RENEW, json=session.refresh)).status_code == 401
     again = await client.post(REQUEST, json=buyer_account.authen)

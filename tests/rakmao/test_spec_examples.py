@@ -100,10 +100,12 @@ async def test_create_example_makes_a_draft(
     assert response.status_code == 200, response.text
     body = response.json()
     documented = example("CreatePo.response.json")
-    assert sorted(body) == sorted(documented) and sorted(body["data"]) == sorted(documented["data"])
+    assert sorted(body) == sorted(documented)
+    assert sorted(body["data"]) == sorted(documented["data"])
     assert (body["status"], body["message"]) == (200, "Success")
     today = runtime.clock.now().strftime("%y%m%d")
-    assert PO_CODE.match(body["data"]["PoCode"]) and body["data"]["PoCode"][3:9] == today
+    assert PO_CODE.match(body["data"]["PoCode"])
+    assert body["data"]["PoCode"][3:9] == today
 
 
 async def test_status_example_sends_the_draft_to_the_seller(
@@ -174,7 +176,8 @@ async def test_buyer_document_example_reproduces_the_example_po(
     expected = {**documented["data"][0], "CreateDate": "2022-04-22 18:00:01"}
     assert _without_item_ids(po) == _without_item_ids(expected)
     ids = [i["PoItemId"] for i in po["PoItemDetail"]]
-    assert ids[0] == expected["PoItemDetail"][0]["PoItemId"] and len(set(ids)) == 4
+    assert ids[0] == expected["PoItemDetail"][0]["PoItemId"]
+    assert len(set(ids)) == 4
     assert {k: v for k, v in body.items() if k != "data"} == {"status": 200, "message": "Success"}
 
 
