@@ -14,6 +14,7 @@ from saphan.core.observability import configure_logging
 from saphan.core.runtime import Runtime
 from saphan.depa.cli import app as depa_cli
 from saphan.moi.cli import app as moi_cli
+from saphan.rakmao.cli import app as rakmao_cli
 
 app = typer.Typer(help="Saphan: Thai integration APIs as one service.", no_args_is_help=True)
 db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -22,6 +23,7 @@ app.add_typer(db_cli, name="db")
 app.add_typer(demo_cli, name="demo")
 app.add_typer(moi_cli, name="moi")
 app.add_typer(depa_cli, name="depa")
+app.add_typer(rakmao_cli, name="rakmao")
 
 
 def settings_or_exit() -> Settings:
