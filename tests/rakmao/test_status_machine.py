@@ -4,6 +4,7 @@ its event (in the same transaction); any other is 409 naming both statuses and c
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -172,3 +173,22 @@ async def test_status_in_path_and_body_must_agree(
         headers=buyer.headers,
     )
     assert same.status_code == 200, same.text
+
+
+def test_the_table_in_the_docs_is_the_table_in_the_code() -> None:
+    docs = (Path(__file__).parents[2] / "docs" / "rakmao.md").read_text()
+    header = next(line for line in docs.splitlines() if line.startswith("| from \\ to |"))
+    targets = [int(cell.split()[-1]) for cell in header.strip("|").split("|")[1:]]
+    documented: dict[tuple[str, int, int], int | None] = {}
+    for line in docs.splitlines():
+        if not line.startswith("| **"):
+            continue
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        current = int(cells[0].split("**")[1].split()[-1])
+        for target, cell in zip(targets, cells[1:], strict=True):
+            for part in filter(None, (p.strip() for p in cell.replace("·", "").split(","))):
+                side, *event = part.split()
+                documented[("Buyer" if side == "B" else "Seller", current, target)] = (
+                    int(event[0]) if event else None
+                )
+    assert documented == machine.MOVES
