@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from bench import harness, rawupsert, seed
+from bench import harness, rakmao, rawupsert, seed
 from bench.harness import BenchError, WrkResult
 from saphan.core.clock import BANGKOK
 from saphan.core.db import normalise_url
@@ -380,4 +380,6 @@ def _count_usage(url: str) -> int:
 SCENARIOS: dict[str, Callable[[str, Options], Report]] = {
     "depa-vouchers": depa_vouchers,
     "depa-usage": depa_usage,
+    "rakmao-create": rakmao.rakmao_create,
+    "rakmao-list": rakmao.rakmao_list,
 }

@@ -16,6 +16,7 @@ import os
 import secrets
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -25,7 +26,7 @@ from cryptography.hazmat.primitives.serialization import (
     PrivateFormat,
     PublicFormat,
 )
-from sqlalchemy import or_, select, update
+from sqlalchemy import Connection, or_, select, update
 from sqlalchemy.orm import Session
 
 from saphan.core.clock import to_utc_naive
@@ -34,6 +35,8 @@ from saphan.rakmao.models import SigningKey
 #: Reload the signing key from the database this often, so that every process picks up a
 #: rotation done by another.
 ACTIVE_KEY_TTL = 60.0
+#: Verified tokens remembered per process (then forgotten all at once).
+VERIFIED_CACHE = 10_000
 
 
 def _b64url(raw: bytes) -> str:
@@ -109,6 +112,13 @@ class KeyRing:
         self._active: ActiveKey | None = None
         self._active_loaded = 0.0
         self._public: dict[str, Ed25519PublicKey | None] = {}
+        #: (token, audience, issuer) -> claims of tokens whose signature checked out.
+        self.verified: dict[tuple[str, str, str], dict[str, Any]] = {}
+
+    def remember(self, key: tuple[str, str, str], claims: dict[str, Any]) -> None:
+        if len(self.verified) >= VERIFIED_CACHE:
+            self.verified.clear()
+        self.verified[key] = claims
 
     def active(self, session: Session, now: dt.datetime, monotonic: float) -> ActiveKey:
         with self._lock:
@@ -136,8 +146,9 @@ class KeyRing:
         with self._lock:
             self._active = None
             self._public.clear()
+            self.verified.clear()
 
-    def public(self, session: Session, kid: str) -> Ed25519PublicKey | None:
+    def public(self, session: Session | Connection, kid: str) -> Ed25519PublicKey | None:
         """The public key for ``kid``, ``None`` if there is none. A key retired by a rotation
         still verifies: the tokens it signed expire on their own."""
         with self._lock:

@@ -97,8 +97,11 @@ class PoCounter(Base):
 class PurchaseOrder(Base):
     __tablename__ = "rakmao_po"
     __table_args__ = (
-        Index("ix_rakmao_po_org_created", "org_id", "created_at"),
-        Index("ix_rakmao_po_seller_created", "seller_tax_id", "created_at"),
+        # Lists walk these newest first; counts with a status filter stay inside the index.
+        Index("ix_rakmao_po_org_created", "org_id", "created_at", "po_code"),
+        Index("ix_rakmao_po_org_status", "org_id", "status", "created_at", "po_code"),
+        Index("ix_rakmao_po_seller_created", "seller_tax_id", "created_at", "po_code"),
+        Index("ix_rakmao_po_seller_status", "seller_tax_id", "status", "created_at", "po_code"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

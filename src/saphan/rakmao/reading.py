@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from saphan.core.clock import wire_datetime
@@ -25,8 +26,48 @@ def _scoped(side: Side, key: str) -> Any:
     return (PurchaseOrder.seller_tax_id == key) & PurchaseOrder.sent_at.is_not(None)
 
 
+@cache
+def _list_queries(side: Side, by_status: bool, by_keyword: bool) -> tuple[Any, Any]:
+    """(count, page) statements for one combination of filters, built once."""
+    if side == "Buyer":
+        where = [PurchaseOrder.org_id == bindparam("key")]
+        party = PurchaseOrder.vendor_name
+    else:
+        where = [
+            PurchaseOrder.seller_tax_id == bindparam("key"),
+            PurchaseOrder.sent_at.is_not(None),
+        ]
+        party = PurchaseOrder.org_name
+    if by_status:
+        where.append(PurchaseOrder.status == bindparam("status"))
+    if by_keyword:
+        where.append(PurchaseOrder.search_text.like(bindparam("keyword"), escape="/"))
+    count = select(func.count()).select_from(PurchaseOrder).where(*where)
+    page = (
+        select(
+            PurchaseOrder.id,
+            PurchaseOrder.po_code,
+            PurchaseOrder.project_name,
+            party,
+            PurchaseOrder.document_file_url,
+            PurchaseOrder.created_at,
+            PurchaseOrder.grand_total_delivery_fee,
+            PurchaseOrder.status,
+        )
+        .where(*where)
+        .order_by(PurchaseOrder.created_at.desc(), PurchaseOrder.po_code.desc())
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+    return count, page
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+
+
 def list_pos(
-    session: Session,
+    session: Session | Connection,
     side: Side,
     key: str,
     *,
@@ -41,31 +82,14 @@ def list_pos(
     An item's ``GrandTotal`` is what the buyer pays, delivery included (the PO's
     GrandTotalDeliveryFee): the spec's list example shows 500 for the PO whose document has
     GrandTotal 450 and GrandTotalDeliveryFee 500."""
-    where = [_scoped(side, key)]
+    count_query, page_query = _list_queries(side, bool(status), bool(keyword and keyword.strip()))
+    params: dict[str, Any] = {"key": key, "limit": perpage, "offset": (page - 1) * perpage}
     if status:
-        where.append(PurchaseOrder.status == status)
+        params["status"] = status
     if keyword and keyword.strip():
-        where.append(PurchaseOrder.search_text.contains(keyword.strip().lower(), autoescape=True))
-    count = session.execute(
-        select(func.count()).select_from(PurchaseOrder).where(*where)
-    ).scalar_one()
-    party = PurchaseOrder.vendor_name if side == "Buyer" else PurchaseOrder.org_name
-    rows = session.execute(
-        select(
-            PurchaseOrder.id,
-            PurchaseOrder.po_code,
-            PurchaseOrder.project_name,
-            party,
-            PurchaseOrder.document_file_url,
-            PurchaseOrder.created_at,
-            PurchaseOrder.grand_total_delivery_fee,
-            PurchaseOrder.status,
-        )
-        .where(*where)
-        .order_by(PurchaseOrder.created_at.desc(), PurchaseOrder.po_code.desc())
-        .offset((page - 1) * perpage)
-        .limit(perpage)
-    ).all()
+        params["keyword"] = "%" + _escape_like(keyword.strip().lower()) + "%"
+    count = session.execute(count_query, params).scalar_one()
+    rows = session.execute(page_query, params).all() if count else []
     party_name = "VendorName" if side == "Buyer" else "BuyerOrgName"
     return {
         "count": count,

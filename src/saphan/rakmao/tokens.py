@@ -21,7 +21,7 @@ from typing import Any
 
 import jwt
 from pydantic import ValidationError
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Connection, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from saphan.core.clock import to_utc_naive
@@ -158,31 +158,36 @@ def _issue(
 
 
 def _claims(
-    session: Session,
+    session: Session | Connection,
     ring: KeyRing,
     policy: TokenPolicy,
     token: str,
     audience: str,
     now: dt.datetime,
 ) -> dict[str, Any] | None:
-    """The verified claims, or ``None`` for any token that is not ours, valid and unexpired."""
-    try:
-        kid = jwt.get_unverified_header(token).get("kid")
-        if not isinstance(kid, str):
+    """The verified claims, or ``None`` for any token that is not ours, valid and unexpired.
+    A signature once verified is remembered (``ring.verified``), so a client's every request
+    does not pay for it again; expiry is checked every time."""
+    claims = ring.verified.get((token, audience, policy.issuer))
+    if claims is None:
+        try:
+            kid = jwt.get_unverified_header(token).get("kid")
+            if not isinstance(kid, str):
+                return None
+            public = ring.public(session, kid)
+            if public is None:
+                return None
+            claims = jwt.decode(
+                token,
+                public,
+                algorithms=[ALGORITHM],
+                audience=audience,
+                issuer=policy.issuer,
+                options=_DECODE_OPTIONS,
+            )
+        except jwt.PyJWTError:
             return None
-        public = ring.public(session, kid)
-        if public is None:
-            return None
-        claims: dict[str, Any] = jwt.decode(
-            token,
-            public,
-            algorithms=[ALGORITHM],
-            audience=audience,
-            issuer=policy.issuer,
-            options=_DECODE_OPTIONS,
-        )
-    except jwt.PyJWTError:
-        return None
+        ring.remember((token, audience, policy.issuer), claims)
     exp = claims.get("exp")
     if not isinstance(exp, int) or exp <= now.timestamp():
         return None
@@ -306,9 +311,18 @@ def renew(
 
 # -- every PO request ---------------------------------------------------------------------------
 
+_ACCOUNT = select(
+    Account.org_id,
+    Account.org_name,
+    Account.buyer_tax_id,
+    Account.seller_tax_id,
+    Account.token_version,
+    Account.disabled_at,
+).where(Account.id == bindparam("account_id"))
+
 
 def caller(
-    session: Session,
+    session: Session | Connection,
     ring: KeyRing,
     policy: TokenPolicy,
     authorization: str | None,
@@ -324,16 +338,7 @@ def caller(
         account_id = int(claims["sub"])
     except (TypeError, ValueError):
         raise Unauthorized("Invalid or expired access token") from None
-    row = session.execute(
-        select(
-            Account.org_id,
-            Account.org_name,
-            Account.buyer_tax_id,
-            Account.seller_tax_id,
-            Account.token_version,
-            Account.disabled_at,
-        ).where(Account.id == account_id)
-    ).first()
+    row = session.execute(_ACCOUNT, {"account_id": account_id}).first()
     if row is None or row.disabled_at is not None or row.token_version != claims["ver"]:
         raise Unauthorized("Invalid or expired access token")
     return Caller(account_id, row.org_id, row.org_name, row.buyer_tax_id, row.seller_tax_id)

@@ -3,7 +3,7 @@ counter, events
 
 Revision ID: 0003_rakmao
 Revises: 0002_moi
-Create Date: 2026-11-23 15:01:15.468888
+Create Date: 2026-11-23 15:33:34.585021
 """
 
 from __future__ import annotations
@@ -94,13 +94,23 @@ def upgrade() -> None:
         sa.UniqueConstraint("po_code", name=op.f("uq_rakmao_po_po_code")),
     )
     with op.batch_alter_table("rakmao_po", schema=None) as batch_op:
-        batch_op.create_index("ix_rakmao_po_org_created", ["org_id", "created_at"], unique=False)
+        batch_op.create_index(
+            "ix_rakmao_po_org_created", ["org_id", "created_at", "po_code"], unique=False
+        )
+        batch_op.create_index(
+            "ix_rakmao_po_org_status", ["org_id", "status", "created_at", "po_code"], unique=False
+        )
         batch_op.create_index(
             batch_op.f("ix_rakmao_po_quotation_id"), ["quotation_id"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_rakmao_po_rfq_id"), ["rfq_id"], unique=False)
         batch_op.create_index(
-            "ix_rakmao_po_seller_created", ["seller_tax_id", "created_at"], unique=False
+            "ix_rakmao_po_seller_created", ["seller_tax_id", "created_at", "po_code"], unique=False
+        )
+        batch_op.create_index(
+            "ix_rakmao_po_seller_status",
+            ["seller_tax_id", "status", "created_at", "po_code"],
+            unique=False,
         )
 
     op.create_table(
@@ -199,9 +209,11 @@ def downgrade() -> None:
     op.drop_table("rakmao_signing_key")
     op.drop_table("rakmao_po_counter")
     with op.batch_alter_table("rakmao_po", schema=None) as batch_op:
+        batch_op.drop_index("ix_rakmao_po_seller_status")
         batch_op.drop_index("ix_rakmao_po_seller_created")
         batch_op.drop_index(batch_op.f("ix_rakmao_po_rfq_id"))
         batch_op.drop_index(batch_op.f("ix_rakmao_po_quotation_id"))
+        batch_op.drop_index("ix_rakmao_po_org_status")
         batch_op.drop_index("ix_rakmao_po_org_created")
 
     op.drop_table("rakmao_po")
