@@ -82,3 +82,9 @@ def test_the_exact_spelling_wins_over_another_casing() -> None:
 def test_action_by_is_accepted_for_action_by_type() -> None:
     body = {"createbyuserid": "1", "createbyusername": "n", "actionby": "Admin"}
     assert ChangeStatus.model_validate(canonical_keys(body, ChangeStatus)).ActionByType == "Admin"
+
+
+@pytest.mark.parametrize("value", ["buyer", "BUYER", "Buyer"])
+def test_action_by_type_values_match_in_any_case(value: str) -> None:
+    body = {"CreateByUserId": "1", "CreateByUserName": "n", "ActionByType": value}
+    assert ChangeStatus.model_validate(body).ActionByType == "Buyer"

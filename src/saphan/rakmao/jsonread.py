@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 from decimal import Decimal
+from functools import cache
 from typing import Any, get_args, get_origin
 
 from pydantic import AliasChoices, BaseModel
@@ -75,11 +76,9 @@ def _nested_model(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def canonical_keys(data: Any, model: type[BaseModel]) -> Any:
-    """``data`` with each object's property names spelled as ``model`` spells them (its
-    aliases), matched case-insensitively, recursively into nested models. Unknown names stay."""
-    if not isinstance(data, dict):
-        return data
+@cache
+def _names(model: type[BaseModel]) -> dict[str, tuple[str, type[BaseModel] | None]]:
+    """Lower-cased spelling -> (the model's own spelling, the nested model if any)."""
     names: dict[str, tuple[str, type[BaseModel] | None]] = {}
     for name, field in model.model_fields.items():
         nested = _nested_model(field.annotation)
@@ -90,6 +89,15 @@ def canonical_keys(data: Any, model: type[BaseModel]) -> Any:
             for choice in field.validation_alias.choices:
                 if isinstance(choice, str):
                     names[choice.lower()] = (choice, nested)
+    return names
+
+
+def canonical_keys(data: Any, model: type[BaseModel]) -> Any:
+    """``data`` with each object's property names spelled as ``model`` spells them (its
+    aliases), matched case-insensitively, recursively into nested models. Unknown names stay."""
+    if not isinstance(data, dict):
+        return data
+    names = _names(model)
     out: dict[str, Any] = {}
     for key, value in data.items():
         wire, nested = names.get(key.lower(), (key, None)) if isinstance(key, str) else (key, None)

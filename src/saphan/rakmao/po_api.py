@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
+import anyio
 from fastapi import APIRouter, FastAPI, Header, Path, Query, Request
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
@@ -88,9 +89,15 @@ async def _run(
 
 
 async def _read_core(
-    request: Request, authorization: str | None, work: Callable[[Connection, tokens.Caller], T]
+    request: Request,
+    authorization: str | None,
+    work: Callable[[Connection, tokens.Caller], T],
+    *,
+    scan: bool = False,
 ) -> T:
-    """``_run`` for hot read paths: a Core connection, no ORM session."""
+    """``_run`` for hot read paths: a Core connection, no ORM session. A ``scan`` (a keyword
+    search reads every PO of the org) runs in a worker thread even on SQLite, whose quick reads
+    otherwise run on the event loop: it must not hold up every other request meanwhile."""
     rt = runtime(request)
     ring: keys.KeyRing = request.app.state.rakmao_keys
     rules = policy(rt)
@@ -100,6 +107,8 @@ async def _read_core(
         with rt.db.connect() as conn:
             return work(conn, tokens.caller(conn, ring, rules, authorization, now))
 
+    if scan:
+        return await anyio.to_thread.run_sync(run)
     return await rt.db.run(run, write=False)
 
 
@@ -274,7 +283,8 @@ async def _list(
         scope = logic.buyer_org(who, key) if side == "Buyer" else logic.seller_tax_id(who, key)
         return reading.list_pos(conn, side, scope, **params)
 
-    return success(await _read_core(request, authorization, work))
+    scan = bool(params["keyword"] and params["keyword"].strip())
+    return success(await _read_core(request, authorization, work, scan=scan))
 
 
 @router.get(

@@ -11,7 +11,7 @@ import uuid
 from decimal import Decimal
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field
 
 T = TypeVar("T")
 
@@ -165,6 +165,11 @@ class EditPo(_Request):
     PoItemDetail: list[EditItem] = Field(min_length=1, max_length=1000)
 
 
+def _capitalised(value: object) -> object:
+    """``"buyer"``/``"ADMIN"`` -> ``"Buyer"``/``"Admin"``: values match in any case too."""
+    return value.capitalize() if isinstance(value, str) else value
+
+
 class ChangeStatus(_Request):
     """``Status`` may come in the path (``/Status/{Status}``), the body, or both (equal)."""
 
@@ -173,10 +178,12 @@ class ChangeStatus(_Request):
     CreateByUserId: Annotated[str, Field(max_length=100)]
     CreateByUserName: Text
     Reason: LongText | None = None
-    ActionByType: Literal["Buyer", "Admin"] | None = Field(
-        default=None,
-        validation_alias=AliasChoices("ActionByType", "ActionBy"),
-        description='"Buyer" or "Admin"; the spec\'s example calls it ActionBy, also accepted',
+    ActionByType: Annotated[Literal["Buyer", "Admin"] | None, BeforeValidator(_capitalised)] = (
+        Field(
+            default=None,
+            validation_alias=AliasChoices("ActionByType", "ActionBy"),
+            description='"Buyer" or "Admin"; the spec\'s example calls it ActionBy, also accepted',
+        )
     )
 
 
