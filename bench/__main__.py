@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 
-from bench import depa_dp, easyslip, harness, moi, scenarios, webhooks
+from bench import depa_dp, easyslip, harness, moi, rakmao, scenarios, webhooks
 from bench.harness import BenchError
 from bench.scenarios import Options, Report
 
@@ -24,6 +24,7 @@ SCENARIOS = {
     **scenarios.SCENARIOS,
     **depa_dp.SCENARIOS,
     **moi.SCENARIOS,
+    **rakmao.SCENARIOS,
     **easyslip.SCENARIOS,
     **webhooks.SCENARIOS,
 }

@@ -30,6 +30,9 @@ from saphan.easyslip.admin_api import create_admin_app as easyslip_admin
 from saphan.easyslip.api import create_app as easyslip_app
 from saphan.moi.admin_api import create_admin_app as moi_admin
 from saphan.moi.api import create_app as moi_app
+from saphan.rakmao.admin_api import create_admin_app as rakmao_admin
+from saphan.rakmao.auth_api import create_app as rakmao_auth_app
+from saphan.rakmao.po_api import create_app as rakmao_po_app
 
 log = logging.getLogger("saphan.app")
 
@@ -37,6 +40,8 @@ log = logging.getLogger("saphan.app")
 SERVICES = [
     ("/moi", "MOI central electricity data"),
     ("/depa", "depa AI-Transformation"),
+    ("/rakmao", "Rakmao auth"),
+    ("/rakmao-po", "Rakmao PO"),
     ("/easyslip", "EasySlip v2"),
 ]
 
@@ -93,12 +98,15 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
 
     app.mount("/moi", moi_app(rt))
     app.mount("/depa", depa_app(rt))
+    app.mount("/rakmao-po", rakmao_po_app(rt))
+    app.mount("/rakmao", rakmao_auth_app(rt))
     app.mount("/easyslip", easyslip_app(rt))
     if settings.admin_token is not None:
         app.mount("/admin/moi", moi_admin(rt))
         app.mount("/admin/depa", depa_admin(rt))
         app.mount("/admin/easyslip", easyslip_admin(rt))
         app.mount("/admin/webhooks", webhooks_admin(rt))
+        app.mount("/admin/rakmao", rakmao_admin(rt))
     for route in app.routes:
         if isinstance(route, Mount):
             # Starlette's mount pattern ends in ``.*``, which stops at a newline: a path with an

@@ -18,6 +18,7 @@ from saphan.depa.cli import app as depa_cli
 from saphan.depa.dp.cli import app as depa_dp_cli
 from saphan.easyslip.cli import app as easyslip_cli
 from saphan.moi.cli import app as moi_cli
+from saphan.rakmao.cli import app as rakmao_cli
 
 app = typer.Typer(help="Saphan: Thai integration APIs as one service.", no_args_is_help=True)
 db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -30,6 +31,7 @@ app.add_typer(easyslip_cli, name="easyslip")
 app.add_typer(depa_dp_cli, name="depa-dp")
 app.add_typer(webhooks_cli, name="webhooks")
 app.command("worker")(webhooks_worker)
+app.add_typer(rakmao_cli, name="rakmao")
 
 
 def settings_or_exit() -> Settings:

@@ -74,6 +74,17 @@ class Settings(BaseSettings):
             ipaddress.ip_network(cidr, strict=False)  # ValueError names the bad one
         return value
 
+    # -- Rakmao (spec 002) --
+    #: Lifetime of an access token (RequestAPIToken/RenewAPIToken ``token``), in seconds.
+    rakmao_access_token_seconds: int = Field(default=3600, ge=60)
+    #: Lifetime of a refresh token; a renewal issues a new one with a new lifetime.
+    rakmao_refresh_token_seconds: int = Field(default=30 * 86400, ge=300)
+    #: ``iss`` of every Rakmao JWT.
+    rakmao_issuer: str = "saphan-rakmao"
+    #: Failed logins per username within the window before RequestAPIToken answers 429.
+    rakmao_login_max_failures: int = Field(default=5, ge=1)
+    rakmao_login_window_seconds: int = Field(default=300, ge=1)
+
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Self:
         if self.secret_key is not None and len(self.secret_key.get_secret_value()) < 16:

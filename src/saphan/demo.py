@@ -10,9 +10,10 @@ from saphan.core.runtime import Runtime
 from saphan.depa import demo as depa_demo
 from saphan.easyslip import demo as easyslip_demo
 from saphan.moi import demo as moi_demo
+from saphan.rakmao import demo as rakmao_demo
 
 #: Services with an operator API at /admin/<service>.
-OPERATED = ("moi", "depa", "easyslip")
+OPERATED = ("moi", "depa", "rakmao", "easyslip", "webhooks")
 
 
 def seed(rt: Runtime) -> bool:
@@ -21,8 +22,9 @@ def seed(rt: Runtime) -> bool:
         now = rt.clock.now()
         moi = moi_demo.seed(session, rt.secret, now)
         depa = depa_demo.seed(session, rt.secret, now)
+        rakmao = rakmao_demo.seed(session, now)
         easyslip = easyslip_demo.seed(session, rt.secret, now)
-        return moi or depa or easyslip
+        return moi or depa or rakmao or easyslip
 
 
 def reset(rt: Runtime) -> None:
@@ -54,6 +56,20 @@ def print_banner(base_url: str, admin_token: str | None, console: Console | None
     console.print(f"  docs      {base_url}/depa/docs")
     console.print(f"  x-api-key {depa_demo.DEMO_KEY}  (DP with DV-97WHHUXXXX, DV-BHRDV9XXXX)")
     console.print(f"  x-api-key {depa_demo.SECOND_DEMO_KEY}  (a second DP)")
+    console.print()
+    console.print("[bold]Rakmao auth and PO[/bold]")
+    console.print(f"  base URLs {base_url}/rakmao (auth)  {base_url}/rakmao-po (POs)")
+    console.print(f"  docs      {base_url}/rakmao/docs  {base_url}/rakmao-po/docs")
+    console.print(
+        f"  buyer  {rakmao_demo.BUYER_USERNAME} / {rakmao_demo.BUYER_PASSWORD}"
+        f"  (OrgId {rakmao_demo.ORG_ID}, BuyerTaxId {rakmao_demo.BUYER_TAX_ID})"
+    )
+    console.print(
+        f"  seller {rakmao_demo.SELLER_USERNAME} / {rakmao_demo.SELLER_PASSWORD}"
+        f"  (TaxId {rakmao_demo.SELLER_TAX_ID})"
+    )
+    console.print(f"  authenString buyer  {rakmao_demo.BUYER_AUTHEN}")
+    console.print(f"  authenString seller {rakmao_demo.SELLER_AUTHEN}")
     console.print()
     console.print("[bold]EasySlip v2[/bold]")
     console.print(f"  base URL  {base_url}/easyslip")

@@ -9,7 +9,8 @@ import saphan.core.webhooks.models
 import saphan.depa.dp.models
 import saphan.depa.models
 import saphan.easyslip.models
-import saphan.moi.models  # noqa: F401
+import saphan.moi.models
+import saphan.rakmao.models  # noqa: F401
 from saphan.core.db import Base, is_sqlite, normalise_url
 
 config = context.config

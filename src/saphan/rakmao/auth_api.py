@@ -1,0 +1,158 @@
+"""``/rakmao``: the "Rakmao Environment" (spec 002): RequestAPIToken, RenewAPIToken, and the JWKS
+that lets anyone verify Saphan's Rakmao tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Any
+
+import anyio
+from fastapi import APIRouter, FastAPI, Request
+from starlette.responses import Response
+
+from saphan.core.hashing import verify_password
+from saphan.core.jsonresponse import json_response
+from saphan.core.runtime import Runtime
+from saphan.core.service import create_service_app
+from saphan.rakmao import keys, tokens
+from saphan.rakmao.errors import InvalidCredentials, InvalidRefreshToken, render
+from saphan.rakmao.schemas import AuthenString, Envelope, RefreshTokenBody, TokenData
+from saphan.rakmao.wire import ERRORS, policy, read_json, runtime, success, validate
+
+DESCRIPTION = """\
+Rakmao's authentication ("Rakmao Environment"). Send your authen string (base64 of
+`{"UserName":"...","Password":"..."}`, given when the operator registers you) to
+RequestAPIToken; use `token` as `Authorization` on the PO API and `refreshToken` with
+RenewAPIToken before `expiration` (unix seconds). Only the latest refresh token renews. Tokens
+are EdDSA JWTs, verifiable with the keys at `/.well-known/jwks.json`.
+"""
+
+
+def _body(model: str) -> dict[str, Any]:
+    """The body: the bare JSON string (the spec's example), the object, or plain text."""
+    bare = {"type": "string", "minLength": 1}
+    either = {"anyOf": [bare, {"$ref": f"#/components/schemas/{model}"}]}
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": either}, "text/plain": {"schema": bare}},
+        }
+    }
+
+
+router = APIRouter(responses=ERRORS)
+
+
+@router.post(
+    "/api/v1/Authentication/RequestAPIToken",
+    response_model=Envelope[TokenData],
+    operation_id="RequestAPIToken",
+    openapi_extra=_body("AuthenString"),
+    responses={429: {"model": Envelope[None], "description": "Too many failed logins"}},
+)
+async def request_api_token(request: Request) -> Response:
+    """Log in with the authen string: a new token, refresh token and expiration."""
+    rt = runtime(request)
+    data = await read_json(request, allow_text=True)
+    authen = data if isinstance(data, str) else validate(AuthenString, data).authenString
+    credentials = tokens.decode_authen_string(authen)
+    rules = policy(rt)
+    ring = _ring(request)
+    now = rt.clock.now()
+
+    def check() -> tokens.LoginCheck:
+        with rt.db.read() as session:
+            return tokens.login_check(session, rt.secret, rules, credentials, now)
+
+    found = await rt.db.run(check, write=False)
+    # An unknown user is verified against a dummy hash: both cost the same.
+    ok = await anyio.to_thread.run_sync(verify_password, found.password_hash, credentials.Password)
+
+    def finish() -> dict[str, Any] | None:
+        with rt.db.write() as session:
+            return tokens.login_finish(session, ring, rules, found, ok, now, time.monotonic())
+
+    issued = await rt.db.run(finish, write=True)
+    if issued is None:
+        raise InvalidCredentials()
+    return success(issued)
+
+
+@router.post(
+    "/api/v1/Authentication/RenewAPIToken",
+    response_model=Envelope[TokenData],
+    operation_id="RenewAPIToken",
+    openapi_extra=_body("RefreshTokenBody"),
+)
+async def renew_api_token(request: Request) -> Response:
+    """A new token and refresh token for the latest refresh token. Presenting an older one
+    revokes every token of that login."""
+    rt = runtime(request)
+    data = await read_json(request, allow_text=True)
+    presented = data if isinstance(data, str) else validate(RefreshTokenBody, data).refreshToken
+    rules = policy(rt)
+    ring = _ring(request)
+    now = rt.clock.now()
+
+    def run() -> dict[str, Any] | None:
+        with rt.db.write() as session:
+            return tokens.renew(session, ring, rules, presented, now, time.monotonic())
+
+    issued = await rt.db.run(run, write=True)
+    if issued is None:
+        raise InvalidRefreshToken(
+            "This refresh token was already used; every token of its login is revoked"
+        )
+    return success(issued)
+
+
+@router.get(
+    "/.well-known/jwks.json",
+    operation_id="JWKS",
+    responses={
+        200: {
+            "description": "The public keys of Rakmao's tokens (RFC 7517 JWK Set)",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    },
+)
+async def jwks(request: Request) -> Response:
+    """Public keys that verify Saphan's Rakmao JWTs (EdDSA, Ed25519), by ``kid``. A standard JWK
+    Set, not the Rakmao envelope, so that JWT libraries can read it directly."""
+    rt = runtime(request)
+    keep = dt.timedelta(
+        seconds=max(
+            rt.settings.rakmao_access_token_seconds, rt.settings.rakmao_refresh_token_seconds
+        )
+    )
+    now = rt.clock.now()
+
+    def run() -> list[dict[str, Any]]:
+        with rt.db.read() as session:
+            return [
+                {**k.public_jwk, "alg": tokens.ALGORITHM, "use": "sig"}
+                for k in keys.published(session, now, keep)
+            ]
+
+    found = await rt.db.run(run, write=False)
+    return json_response({"keys": found}, headers={"Cache-Control": "public, max-age=300"})
+
+
+def _ring(request: Request) -> keys.KeyRing:
+    ring: keys.KeyRing = request.app.state.rakmao_keys
+    return ring
+
+
+def create_app(rt: Runtime) -> FastAPI:
+    app = create_service_app(
+        rt,
+        title="Rakmao authentication API",
+        version="1",
+        description=DESCRIPTION,
+        render=render,
+        router=router,
+        request_models=[AuthenString, RefreshTokenBody],
+    )
+    app.state.rakmao_keys = keys.KeyRing(rt.secret)
+    return app

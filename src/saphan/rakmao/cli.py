@@ -1,0 +1,160 @@
+"""``saphan rakmao ...``: operate Rakmao from the shell (the database in SAPHAN_DATABASE_URL):
+accounts and their authen strings, signing keys."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from saphan.config import Settings
+from saphan.core.admin import AdminError
+from saphan.core.errors import describe_validation
+from saphan.core.runtime import Runtime
+from saphan.rakmao import operator
+from saphan.rakmao.admin_schemas import AccountCreate
+
+app = typer.Typer(
+    help="Operate Rakmao: accounts, authen strings, signing keys.", no_args_is_help=True
+)
+accounts_cli = typer.Typer(help="API accounts (buyer orgs and sellers).", no_args_is_help=True)
+keys_cli = typer.Typer(help="The keys that sign Rakmao's tokens.", no_args_is_help=True)
+app.add_typer(accounts_cli, name="accounts")
+app.add_typer(keys_cli, name="keys")
+console = Console(soft_wrap=True)
+
+
+def _runtime() -> Runtime:
+    try:
+        settings = Settings()
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    return Runtime.from_settings(settings)
+
+
+def _fail(message: str) -> typer.Exit:
+    console.print(f"[red]{message}[/red]")
+    return typer.Exit(1)
+
+
+@accounts_cli.command("create")
+def accounts_create(
+    username: str = typer.Argument(..., help="The account's UserName."),
+    password: str = typer.Option(
+        ..., prompt=True, hide_input=True, confirmation_prompt=True, help="At least 12 characters."
+    ),
+    org_id: Optional[str] = typer.Option(None, "--org-id", help="Buyer OrgId (GUID)."),  # noqa: UP045
+    org_name: str = typer.Option("", "--org-name", help="Buyer organisation's name."),
+    buyer_tax_id: Optional[str] = typer.Option(None, "--buyer-tax-id"),  # noqa: UP045
+    seller_tax_id: Optional[str] = typer.Option(None, "--seller-tax-id", help="Seller TaxId."),  # noqa: UP045
+) -> None:
+    """Register an account for a buyer org and/or a seller; prints its authenString."""
+    try:
+        body = AccountCreate(
+            username=username,
+            password=password,
+            orgId=org_id,
+            orgName=org_name,
+            buyerTaxId=buyer_tax_id,
+            sellerTaxId=seller_tax_id,
+        )
+    except ValidationError as exc:
+        raise _fail(describe_validation(exc.errors())) from exc
+    rt = _runtime()
+    try:
+        with rt.db.write() as session:
+            created = operator.create_account(session, body, rt.clock.now())
+    except AdminError as exc:
+        raise _fail(exc.message) from exc
+    finally:
+        rt.db.dispose()
+    console.print(f"account      {created.username} (id {created.id})")
+    if created.orgId:
+        console.print(f"buyer        OrgId {created.orgId} {created.orgName}".rstrip())
+    if created.sellerTaxId:
+        console.print(f"seller       TaxId {created.sellerTaxId}")
+    console.print(f"authenString {created.authenString}")
+
+
+@accounts_cli.command("list")
+def accounts_list() -> None:
+    """Every account, disabled ones too."""
+    rt = _runtime()
+    try:
+        with rt.db.read() as session:
+            rows = [operator.account_out(a) for a in operator.list_accounts(session)]
+    finally:
+        rt.db.dispose()
+    console.print("id\tusername\tOrgId\torg name\tbuyer TaxId\tseller TaxId\tcreated\tdisabled")
+    for a in rows:
+        fields = [
+            str(a.id),
+            a.username,
+            a.orgId or "-",
+            a.orgName or "-",
+            a.buyerTaxId or "-",
+            a.sellerTaxId or "-",
+            a.createdAt,
+            a.disabledAt or "-",
+        ]
+        console.print("\t".join(fields), markup=False, highlight=False)
+
+
+@accounts_cli.command("disable")
+def accounts_disable(username: str = typer.Argument(...)) -> None:
+    """Disable an account; every token it holds stops working at once."""
+    rt = _runtime()
+    try:
+        with rt.db.write() as session:
+            account = operator.disable_account(session, username, rt.clock.now())
+            name = account.username
+    except AdminError as exc:
+        raise _fail(exc.message) from exc
+    finally:
+        rt.db.dispose()
+    console.print(f"{name} disabled; its tokens are revoked")
+
+
+@accounts_cli.command("authen-string")
+def accounts_authen_string(
+    username: str = typer.Argument(...),
+    password: str = typer.Option(..., prompt=True, hide_input=True),
+) -> None:
+    """Print an account's authenString again (the password is checked, not stored)."""
+    rt = _runtime()
+    try:
+        with rt.db.read() as session:
+            authen = operator.authen_string_for(session, username, password)
+    except AdminError as exc:
+        raise _fail(exc.message) from exc
+    finally:
+        rt.db.dispose()
+    console.print(authen)
+
+
+@keys_cli.command("rotate")
+def keys_rotate() -> None:
+    """Make a new signing key; the old one verifies until its tokens expire."""
+    rt = _runtime()
+    try:
+        with rt.db.write() as session:
+            key = operator.key_out(operator.rotate_key(session, rt.secret, rt.clock.now()))
+    finally:
+        rt.db.dispose()
+    console.print(f"new signing key {key.kid}; running servers use it within a minute")
+
+
+@keys_cli.command("list")
+def keys_list() -> None:
+    rt = _runtime()
+    try:
+        with rt.db.read() as session:
+            rows = [operator.key_out(k) for k in operator.list_keys(session)]
+    finally:
+        rt.db.dispose()
+    console.print("kid\tcreated\tretired")
+    for k in rows:
+        console.print(f"{k.kid}\t{k.createdAt}\t{k.retiredAt or '-'}", highlight=False)

@@ -1,0 +1,112 @@
+"""Request bodies read the way Rakmao's own JSON reader evidently reads them.
+
+The spec's examples end arrays and objects with a trailing comma (``{ ... }, ] }``) and mix the
+casing of property names (``ActionBy``/``ActionByType``), so:
+
+* ``tolerant_loads`` drops a comma that closes an array or object (never one inside a string),
+  then parses with the standard library, numbers with a fraction as exact ``Decimal``;
+* ``canonical_keys`` renames property names, matched case-insensitively, to a model's own.
+
+A missing comma is still an error: the examples that lack one are errors in the document.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+from functools import cache
+from typing import Any, get_args, get_origin
+
+from pydantic import AliasChoices, BaseModel
+
+#: A JSON string (kept as it is), or a comma followed only by whitespace and a closing bracket.
+_STRING_OR_TRAILING_COMMA = re.compile(r'"(?:[^"\\]|\\.)*"|,(\s*[\]}])', re.DOTALL)
+
+
+class MalformedJSON(ValueError):
+    pass
+
+
+def strip_trailing_commas(text: str) -> str:
+    """``[1, 2, ]`` -> ``[1, 2 ]``; strings, and commas with nothing before them, untouched."""
+
+    def replace(match: re.Match[str]) -> str:
+        closing = match.group(1)
+        if closing is None:
+            return match.group(0)
+        at = match.start() - 1
+        while at >= 0 and text[at] in " \t\r\n":
+            at -= 1
+        if at < 0 or text[at] in "[{,":
+            return match.group(0)  # "[,]" stays an error
+        return closing
+
+    return _STRING_OR_TRAILING_COMMA.sub(replace, text)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise MalformedJSON(f"{name} is not a JSON number")
+
+
+def tolerant_loads(body: bytes) -> Any:
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise MalformedJSON("the body is not UTF-8") from exc
+    try:
+        return json.loads(
+            strip_trailing_commas(text), parse_float=Decimal, parse_constant=_refuse_constant
+        )
+    except json.JSONDecodeError as exc:
+        raise MalformedJSON(f"{exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+    except RecursionError as exc:
+        raise MalformedJSON("nested too deeply") from exc
+
+
+def _nested_model(annotation: Any) -> type[BaseModel] | None:
+    """The model inside ``list[Model]``, ``Model | None`` and the like."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if get_origin(annotation) is not None:
+        for arg in get_args(annotation):
+            found = _nested_model(arg)
+            if found is not None:
+                return found
+    return None
+
+
+@cache
+def _names(model: type[BaseModel]) -> dict[str, tuple[str, type[BaseModel] | None]]:
+    """Lower-cased spelling -> (the model's own spelling, the nested model if any)."""
+    names: dict[str, tuple[str, type[BaseModel] | None]] = {}
+    for name, field in model.model_fields.items():
+        nested = _nested_model(field.annotation)
+        for spelling in (name, field.alias):
+            if spelling:
+                names[spelling.lower()] = (field.alias or name, nested)
+        if isinstance(field.validation_alias, AliasChoices):
+            for choice in field.validation_alias.choices:
+                if isinstance(choice, str):
+                    names[choice.lower()] = (choice, nested)
+    return names
+
+
+def canonical_keys(data: Any, model: type[BaseModel]) -> Any:
+    """``data`` with each object's property names spelled as ``model`` spells them (its
+    aliases), matched case-insensitively, recursively into nested models. Unknown names stay."""
+    if not isinstance(data, dict):
+        return data
+    names = _names(model)
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        wire, nested = names.get(key.lower(), (key, None)) if isinstance(key, str) else (key, None)
+        if nested is not None:
+            if isinstance(value, list):
+                value = [canonical_keys(v, nested) for v in value]
+            else:
+                value = canonical_keys(value, nested)
+        if wire in out and wire != key:
+            continue  # the exact spelling wins over a differently cased duplicate
+        out[wire] = value
+    return out

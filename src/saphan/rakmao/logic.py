@@ -1,0 +1,341 @@
+"""Purchase orders (spec 002's Buyer and Seller APIs): the rules, scoped to the caller.
+
+Buyer routes act only within the token's OrgId, seller routes only for the token's TaxId and on
+POs sent to it. Another tenant's PO is 404 (its existence is not revealed); another tenant's
+OrgId or TaxId in a path is 403. Answers are the wire's dicts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from functools import cache
+from typing import Any, Literal
+
+import orjson
+from sqlalchemy import bindparam, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from saphan.core.clock import BANGKOK, bangkok_date, to_utc_naive
+from saphan.core.jsonresponse import dumps
+from saphan.rakmao import status as machine
+from saphan.rakmao.errors import BadRequest, Conflict, Forbidden, NotFound
+from saphan.rakmao.models import Event, PoCounter, PoItem, PurchaseOrder
+from saphan.rakmao.schemas import (
+    STATUS_NAMES,
+    ChangeStatus,
+    CreatePo,
+    EditPo,
+    SellerAction,
+)
+from saphan.rakmao.tokens import Caller
+
+MAX_PER_PAGE = 100
+Side = Literal["Buyer", "Seller"]
+
+
+def money(value: Decimal | None) -> Decimal | None:
+    """A stored decimal as the shortest exact JSON number: 1250.0000 -> 1250, 0.5000 -> 0.5."""
+    if value is None:
+        return None
+    normal = value.normalize()
+    return normal.quantize(Decimal(1)) if normal.as_tuple().exponent > 0 else normal  # type: ignore[operator]
+
+
+def search_text(po_code: str, project: str, vendor: str, reference: str | None) -> str:
+    return "\n".join((po_code, project, vendor, reference or "")).lower()
+
+
+# -- who may act --------------------------------------------------------------------------------
+
+
+def buyer_org(caller: Caller, org_id: str | None = None) -> str:
+    """The caller's OrgId; 403 if it has none, or if ``org_id`` (a path's) is another org's."""
+    if caller.org_id is None:
+        raise Forbidden("This account does not act for a buyer organisation")
+    if org_id is not None and org_id.strip().lower() != caller.org_id:
+        raise Forbidden("OrgId is not your organisation's")
+    return caller.org_id
+
+
+def seller_tax_id(caller: Caller, tax_id: str | None = None) -> str:
+    """The caller's TaxId; 403 if it has none, or if ``tax_id`` (a path's) is another seller's."""
+    if caller.seller_tax_id is None:
+        raise Forbidden("This account does not act for a seller")
+    if tax_id is not None and tax_id.strip() != caller.seller_tax_id:
+        raise Forbidden("TaxId is not your own")
+    return caller.seller_tax_id
+
+
+def parse_po_id(po_id: str) -> str:
+    try:
+        return str(uuid.UUID(po_id.strip()))
+    except ValueError:
+        raise BadRequest("PoId must be a GUID") from None
+
+
+def _po_for(session: Session, side: Side, caller: Caller, po_id: str) -> PurchaseOrder:
+    """The PO, locked for update, if the caller's side may see it; else 404."""
+    po = session.scalar(
+        select(PurchaseOrder).where(PurchaseOrder.id == parse_po_id(po_id)).with_for_update()
+    )
+    if side == "Buyer":
+        org = buyer_org(caller)
+        visible = po is not None and po.org_id == org
+    else:
+        tax_id = seller_tax_id(caller)
+        visible = po is not None and po.seller_tax_id == tax_id and po.sent_at is not None
+    if po is None or not visible:
+        raise NotFound(f"No PO {po_id}")
+    return po
+
+
+# -- PoCode -------------------------------------------------------------------------------------
+
+
+@cache
+def _counter_upsert(dialect: str) -> Any:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(PoCounter).values(day=bindparam("day"), last=1)
+    return statement.on_conflict_do_update(
+        index_elements=["day"], set_={"last": PoCounter.last + 1}
+    ).returning(PoCounter.last)
+
+
+def next_po_code(session: Session, now: dt.datetime) -> str:
+    """``PO-YYMMDD-NNNN``, numbered per Bangkok day. The counter row is taken with one atomic
+    upsert, so concurrent creates (threads, processes) never share a number."""
+    day = bangkok_date(now) if now.tzinfo is None else now.astimezone(BANGKOK).date()
+    number = session.execute(
+        _counter_upsert(session.get_bind().dialect.name), {"day": day}
+    ).scalar_one()
+    return f"PO-{day:%y%m%d}-{number:04d}"
+
+
+# -- create / edit ------------------------------------------------------------------------------
+
+MONEY_FIELDS = {
+    "total_item": "TotalItem",
+    "sub_total": "SubTotal",
+    "beforvat": "Beforvat",
+    "discount": "Discount",
+    "vat_type": "VatType",
+    "vat_rate": "VatRate",
+    "vat_amount": "VatAmount",
+    "delivery_fee": "DeliveryFee",
+    "delivery_vat_type": "DeliveryVatType",
+    "delivery_vat_rate": "DeliveryVatRate",
+    "delivery_vat_amount": "DeliveryVatAmount",
+    "grand_total": "GrandTotal",
+    "grand_total_delivery_fee": "GrandTotalDeliveryFee",
+}
+_EDITABLE = {
+    "document_file_url": "DocumentFileUrl",
+    "contact_name": "ContactName",
+    "contact_phone": "ContactPhone",
+    "address": "Address",
+    "note": "Note",
+    "document_reference": "DocumentReference",
+    **MONEY_FIELDS,
+}
+
+
+def create_po(session: Session, caller: Caller, body: CreatePo, now: dt.datetime) -> dict[str, Any]:
+    """A Draft (3) PO with the next PoCode of the Bangkok day."""
+    buyer_org(caller, body.OrgId)
+    if caller.buyer_tax_id is not None and body.BuyerTaxId != caller.buyer_tax_id:
+        raise Forbidden("BuyerTaxId is not your organisation's")
+    code = next_po_code(session, now)
+    stamp = to_utc_naive(now)
+    po = PurchaseOrder(
+        id=str(uuid.uuid4()),
+        po_code=code,
+        status=machine.DRAFT,
+        org_id=body.OrgId,
+        org_name=body.OrgName,
+        buyer_tax_id=body.BuyerTaxId,
+        seller_tax_id=body.SellerTaxId,
+        rfq_id=body.RfqId,
+        quotation_id=body.QuotationId,
+        project_id=body.ProjectId,
+        project_name=body.ProjectName,
+        vendor_id=body.VendorId,
+        vendor_name=body.VendorName,
+        create_by_user_id=body.CreateByUserId,
+        create_by_user_name=body.CreateByUserName,
+        create_type=body.CreateType,
+        created_at=stamp,
+        updated_at=stamp,
+        search_text="",
+        **{column: getattr(body, wire) for column, wire in _EDITABLE.items()},
+    )
+    po.search_text = search_text(code, po.project_name, po.vendor_name, po.document_reference)
+    session.add(po)
+    session.flush()
+    session.add_all(
+        PoItem(
+            id=str(uuid.uuid4()),
+            po_id=po.id,
+            line=line,
+            rfq_item_id=item.RfqItemId,
+            quotation_item_id=item.QuotationItemId,
+            quantity=item.Quantity,
+            price=item.Price,
+            unit=item.Unit,
+            description=item.Description,
+            note=item.Note,
+        )
+        for line, item in enumerate(body.PoItemDetail)
+    )
+    return {"PoId": po.id, "PoCode": code}
+
+
+def edit_po(session: Session, caller: Caller, po_id: str, body: EditPo, now: dt.datetime) -> bool:
+    """Replace a Draft's editable fields and items. Items are matched by ``PoItemId``: a known one
+    is updated, one without an id (or with an id this PO does not have) is added, and the PO's
+    items the body leaves out are removed."""
+    po = _po_for(session, "Buyer", caller, po_id)
+    if po.status != machine.DRAFT:
+        raise Conflict(
+            f"PO {po.po_code} is {machine.name(po.status)}; only a Draft (3) can be edited"
+        )
+    existing = {
+        item.id: item for item in session.scalars(select(PoItem).where(PoItem.po_id == po.id))
+    }
+    seen: set[str] = set()
+    for index, item in enumerate(body.PoItemDetail):
+        if item.PoItemId is not None and item.PoItemId in existing:
+            if item.PoItemId in seen:
+                raise BadRequest(f"PoItemId {item.PoItemId} appears twice (PoItemDetail[{index}])")
+            seen.add(item.PoItemId)
+    for column, wire in _EDITABLE.items():
+        setattr(po, column, getattr(body, wire))
+    po.search_text = search_text(po.po_code, po.project_name, po.vendor_name, po.document_reference)
+    po.updated_at = to_utc_naive(now)
+    gone = [item_id for item_id in existing if item_id not in seen]
+    if gone:
+        session.execute(delete(PoItem).where(PoItem.id.in_(gone)))
+    for line, item in enumerate(body.PoItemDetail):
+        kept = existing.get(item.PoItemId) if item.PoItemId in seen else None
+        if kept is None:
+            kept = PoItem(id=str(uuid.uuid4()), po_id=po.id)
+            session.add(kept)
+        kept.line = line
+        kept.quantity, kept.price = item.Quantity, item.Price
+        kept.unit, kept.description, kept.note = item.Unit, item.Description, item.Note
+    return True
+
+
+# -- status changes and their events -------------------------------------------------------------
+
+
+def _event_payload(event: int, po: PurchaseOrder) -> dict[str, Any]:
+    """The spec's Webhook Schema fields for ``event`` about ``po`` (after the change)."""
+    if event == machine.DOCUMENT_READY:
+        payload: dict[str, Any] = {
+            "PoId": po.id,
+            "PoCode": po.po_code,
+            "RfqId": po.rfq_id,
+            "QuotationId": po.quotation_id,
+            "DocumentFileUrl": po.document_file_url,
+            "ContactName": po.contact_name,
+            "ContactPhone": po.contact_phone,
+            "PoCreateType": po.create_type,
+            "ProjectName": po.project_name,
+            "GrandTotal": money(po.grand_total),
+            "BuyerOrgRefId": po.org_id,
+        }
+        if po.create_type == 3:  # DirectPO
+            payload["VendorId"] = po.vendor_id
+        return payload
+    base: dict[str, Any] = {"PoId": po.id, "RfqId": po.rfq_id, "QuotationId": po.quotation_id}
+    if event == machine.CANCEL_ACCEPT:
+        return base
+    base.update(Status=po.status, CancelReason=po.cancel_reason, CancelNote=po.cancel_note)
+    if event == machine.BUYER_NEGATE:
+        base["ActionByType"] = po.action_by_type or "Buyer"
+    return base
+
+
+def _move(session: Session, po: PurchaseOrder, side: Side, target: int, now: dt.datetime) -> None:
+    """Move ``po`` to ``target`` if the table allows it, recording its event in this transaction."""
+    if target not in STATUS_NAMES:
+        raise BadRequest(f"Status {target} is not a POStatusEnum value")
+    if not machine.allowed(side, po.status, target):
+        raise Conflict(
+            f"PO {po.po_code} is {machine.name(po.status)}; the {side.lower()} cannot move it to "
+            f"{machine.name(target)}"
+        )
+    event = machine.event_for(side, po.status, target)
+    po.status = target
+    stamp = to_utc_naive(now)
+    po.updated_at = stamp
+    if target == machine.PREVIEW and po.sent_at is None:
+        po.sent_at = stamp
+    if event is not None:
+        to_seller = event != machine.SELLER_NEGATE
+        session.add(
+            Event(
+                type=event,
+                po_id=po.id,
+                audience="Seller" if to_seller else "Buyer",
+                target=po.seller_tax_id if to_seller else po.org_id,
+                payload=dumps(_event_payload(event, po)).decode(),
+                created_at=stamp,
+            )
+        )
+
+
+def change_status(
+    session: Session,
+    caller: Caller,
+    po_id: str,
+    path_status: int | None,
+    body: ChangeStatus,
+    now: dt.datetime,
+) -> bool:
+    """The buyer's status change, ``Status`` from the path, the body, or both (equal)."""
+    if path_status is not None and body.Status is not None and path_status != body.Status:
+        raise BadRequest(f"Status {body.Status} in the body differs from {path_status} in the path")
+    target = path_status if path_status is not None else body.Status
+    if target is None:
+        raise BadRequest("Status is required (in the path or the body)")
+    if body.PoId is not None and body.PoId != parse_po_id(po_id):
+        raise BadRequest("PoId in the body differs from the PoId in the path")
+    po = _po_for(session, "Buyer", caller, po_id)
+    if body.Reason is not None:
+        po.cancel_reason = body.Reason
+    po.action_by_type = body.ActionByType or "Buyer"
+    _move(session, po, "Buyer", target, now)
+    return True
+
+
+def seller_action(
+    session: Session,
+    caller: Caller,
+    po_id: str,
+    target: int,
+    body: SellerAction,
+    now: dt.datetime,
+) -> bool:
+    """RequestCancel (-4) or Reject (-3) by the seller the PO was sent to."""
+    seller_tax_id(caller, body.SellerTaxId)
+    po = _po_for(session, "Seller", caller, po_id)
+    po.cancel_reason = body.Reason
+    po.cancel_note = body.Note
+    po.action_by_type = "Seller"
+    _move(session, po, "Seller", target, now)
+    return True
+
+
+def events(session: Session, po_id: str | None = None) -> list[Event]:
+    query = select(Event).order_by(Event.id)
+    if po_id is not None:
+        query = query.where(Event.po_id == po_id)
+    return list(session.scalars(query))
+
+
+def event_body(event: Event) -> Any:
+    return orjson.loads(event.payload)

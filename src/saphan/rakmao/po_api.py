@@ -1,0 +1,224 @@
+"""``/rakmao-po``: the "RakmaoPO Environment" (spec 002): the Buyer API here, the Seller API in
+``seller_api``, one app.
+
+Every route needs ``Authorization: Bearer <token>`` (from ``/rakmao``); a doubled ``Bearer``
+prefix is accepted. Bodies may end arrays and objects with a trailing comma and spell property
+names in any case; query parameters are matched case-insensitively too.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, FastAPI, Path, Request
+from starlette.responses import Response
+
+from saphan.core.runtime import Runtime
+from saphan.core.service import create_service_app
+from saphan.rakmao import keys, logic, seller_api
+from saphan.rakmao.errors import render
+from saphan.rakmao.routing import (
+    SCOPED,
+    Authorization,
+    KeywordQ,
+    PageQ,
+    PerPageQ,
+    PoIdPath,
+    RefQ,
+    StatusQ,
+    _documents,
+    _list,
+    _run,
+)
+from saphan.rakmao.schemas import (
+    BuyerDocument,
+    BuyerListItem,
+    ChangeStatus,
+    Created,
+    CreatePo,
+    EditPo,
+    Envelope,
+    Page,
+    SellerAction,
+)
+from saphan.rakmao.wire import ERRORS, parse, runtime, success
+
+DESCRIPTION = """\
+Rakmao's purchase orders ("RakmaoPO Environment"): a buyer organisation creates POs (Draft),
+edits them while Draft, sends them to the seller (Preview) and moves them through their
+statuses; the seller, identified by its tax ID, lists and reads the POs sent to it and can
+reject them or ask to cancel. Money is exact (JSON numbers, never rounded through binary
+floats). Every answer is `{"status", "message", "data"}`.
+"""
+
+router = APIRouter(prefix="/api/v1", responses=ERRORS)
+
+# -- Buyer ---------------------------------------------------------------------------------------
+
+
+@router.post(
+    "/Buyer",
+    response_model=Envelope[Created],
+    operation_id="CreatePo",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CreatePo"}}},
+        }
+    },
+    responses=SCOPED,
+)
+async def create_po(request: Request, authorization: Authorization = None) -> Response:
+    """Create a PO for your organisation: status Draft (3), PoCode `PO-YYMMDD-NNNN`."""
+    body = await parse(request, CreatePo)
+    now = runtime(request).clock.now()
+    return success(
+        await _run(
+            request, authorization, lambda s, who: logic.create_po(s, who, body, now), write=True
+        )
+    )
+
+
+async def _status(
+    request: Request, authorization: str | None, po_id: str, path_status: int | None
+) -> Response:
+    body = await parse(request, ChangeStatus)
+    now = runtime(request).clock.now()
+    return success(
+        await _run(
+            request,
+            authorization,
+            lambda s, who: logic.change_status(s, who, po_id, path_status, body, now),
+            write=True,
+        )
+    )
+
+
+_STATUS_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ChangeStatus"}}},
+    }
+}
+
+
+@router.put(
+    "/Buyer/{PoId}/Status/{Status}",
+    response_model=Envelope[bool],
+    operation_id="ChangeStatus",
+    openapi_extra=_STATUS_BODY,
+    responses=SCOPED,
+)
+async def change_status(
+    request: Request,
+    PoId: PoIdPath,
+    Status: Annotated[int, Path(description="POStatusEnum", ge=-7, le=4)],
+    authorization: Authorization = None,
+) -> Response:
+    """Move your PO to another status (docs/rakmao.md has the table of allowed moves).
+    A `Status` in the body must equal the path's."""
+    return await _status(request, authorization, PoId, Status)
+
+
+@router.put(
+    "/Buyer/{PoId}/Status",
+    response_model=Envelope[bool],
+    operation_id="ChangeStatusByBody",
+    openapi_extra=_STATUS_BODY,
+    responses=SCOPED,
+)
+async def change_status_by_body(
+    request: Request, PoId: PoIdPath, authorization: Authorization = None
+) -> Response:
+    """The same, with `Status` in the body (as the spec's example sends it)."""
+    return await _status(request, authorization, PoId, None)
+
+
+@router.put(
+    "/Buyer/{PoId}",
+    response_model=Envelope[bool],
+    operation_id="EditPo",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/EditPo"}}},
+        }
+    },
+    responses=SCOPED,
+)
+async def edit_po(
+    request: Request, PoId: PoIdPath, authorization: Authorization = None
+) -> Response:
+    """Edit a Draft PO. Items are matched by `PoItemId`; new ones are added, ones left out are
+    removed. The path names the PO (a `PoId` in the body is ignored)."""
+    body = await parse(request, EditPo)
+    now = runtime(request).clock.now()
+    return success(
+        await _run(
+            request,
+            authorization,
+            lambda s, who: logic.edit_po(s, who, PoId, body, now),
+            write=True,
+        )
+    )
+
+
+@router.get(
+    "/Buyer/{OrgId}",
+    response_model=Envelope[Page[BuyerListItem]],
+    operation_id="ListBuyerPos",
+    responses=SCOPED,
+)
+async def list_buyer(
+    request: Request,
+    OrgId: Annotated[str, Path(description="Your organisation's OrgId", max_length=64)],
+    authorization: Authorization = None,
+    keyword: KeywordQ = None,
+    status: StatusQ = None,
+    page: PageQ = None,
+    perpage: PerPageQ = None,
+) -> Response:
+    """Your organisation's POs, newest first: `{count, item[]}`."""
+    return await _list(request, authorization, "Buyer", OrgId)
+
+
+@router.get("/Buyer/{OrgId}/", include_in_schema=False)
+async def list_buyer_slash(
+    request: Request, OrgId: str, authorization: Authorization = None
+) -> Response:
+    return await _list(request, authorization, "Buyer", OrgId)
+
+
+@router.get(
+    "/Buyer/{OrgId}/Document",
+    response_model=Envelope[list[BuyerDocument]],
+    operation_id="BuyerDocument",
+    responses=SCOPED,
+)
+async def buyer_document(
+    request: Request,
+    OrgId: Annotated[str, Path(description="Your organisation's OrgId", max_length=64)],
+    authorization: Authorization = None,
+    PoId: RefQ = None,
+    QuotationId: RefQ = None,
+    RfqId: RefQ = None,
+) -> Response:
+    """Your POs in full, by `PoId`, `QuotationId` or `RfqId` (at least one)."""
+    return await _documents(request, authorization, "Buyer", OrgId)
+
+
+router.include_router(seller_api.router)
+
+
+def create_app(rt: Runtime) -> FastAPI:
+    app = create_service_app(
+        rt,
+        title="Rakmao purchase order API",
+        version="1",
+        description=DESCRIPTION,
+        render=render,
+        router=router,
+        request_models=[CreatePo, EditPo, ChangeStatus, SellerAction],
+    )
+    app.state.rakmao_keys = keys.KeyRing(rt.secret)
+    return app

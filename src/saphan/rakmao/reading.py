@@ -1,0 +1,248 @@
+"""Reading purchase orders: the Buyer and Seller lists (``{count, item}``) and documents, scoped
+to the caller's OrgId or TaxId (a seller sees only POs sent to it)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy.orm import Session
+
+from saphan.core.clock import wire_datetime
+from saphan.rakmao.errors import BadRequest
+from saphan.rakmao.logic import MAX_PER_PAGE, MONEY_FIELDS, Side, money
+from saphan.rakmao.models import PoItem, PurchaseOrder
+
+# -- lists and documents -------------------------------------------------------------------------
+
+
+def _scoped(side: Side, key: str) -> Any:
+    if side == "Buyer":
+        return PurchaseOrder.org_id == key
+    return (PurchaseOrder.seller_tax_id == key) & PurchaseOrder.sent_at.is_not(None)
+
+
+@cache
+def _list_queries(side: Side, by_status: bool, by_keyword: bool) -> tuple[Any, Any]:
+    """(count, page) statements for one combination of filters, built once."""
+    if side == "Buyer":
+        where = [PurchaseOrder.org_id == bindparam("key")]
+        party = PurchaseOrder.vendor_name
+    else:
+        where = [
+            PurchaseOrder.seller_tax_id == bindparam("key"),
+            PurchaseOrder.sent_at.is_not(None),
+        ]
+        party = PurchaseOrder.org_name
+    if by_status:
+        where.append(PurchaseOrder.status == bindparam("status"))
+    if by_keyword:
+        where.append(PurchaseOrder.search_text.like(bindparam("keyword"), escape="/"))
+    count = select(func.count()).select_from(PurchaseOrder).where(*where)
+    page = (
+        select(
+            PurchaseOrder.id,
+            PurchaseOrder.po_code,
+            PurchaseOrder.project_name,
+            party,
+            PurchaseOrder.document_file_url,
+            PurchaseOrder.created_at,
+            PurchaseOrder.grand_total_delivery_fee,
+            PurchaseOrder.status,
+        )
+        .where(*where)
+        .order_by(PurchaseOrder.created_at.desc(), PurchaseOrder.po_code.desc())
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+    return count, page
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+
+
+def list_pos(
+    session: Session | Connection,
+    side: Side,
+    key: str,
+    *,
+    keyword: str | None,
+    status: int | None,
+    page: int,
+    perpage: int,
+) -> dict[str, Any]:
+    """``{count, item}``: the side's POs, newest first, filtered by ``Keyword`` (PoCode,
+    ProjectName, VendorName, DocumentReference; case-insensitive) and ``status`` (0: all).
+
+    An item's ``GrandTotal`` is what the buyer pays, delivery included (the PO's
+    GrandTotalDeliveryFee): the spec's list example shows 500 for the PO whose document has
+    GrandTotal 450 and GrandTotalDeliveryFee 500."""
+    count_query, page_query = _list_queries(side, bool(status), bool(keyword and keyword.strip()))
+    params: dict[str, Any] = {"key": key, "limit": perpage, "offset": (page - 1) * perpage}
+    if status:
+        params["status"] = status
+    if keyword and keyword.strip():
+        params["keyword"] = "%" + _escape_like(keyword.strip().lower()) + "%"
+    count = session.execute(count_query, params).scalar_one()
+    rows = session.execute(page_query, params).all() if count else []
+    party_name = "VendorName" if side == "Buyer" else "BuyerOrgName"
+    return {
+        "count": count,
+        "item": [
+            {
+                "PoId": r[0],
+                "PoCode": r[1],
+                "ProjectName": r[2],
+                party_name: r[3],
+                "DocumentFileUrl": r[4],
+                "CreateDate": wire_datetime(r[5]),
+                "GrandTotal": money(r[6]),
+                "Status": r[7],
+            }
+            for r in rows
+        ],
+    }
+
+
+def _items(session: Session, po_ids: Sequence[str]) -> dict[str, list[PoItem]]:
+    out: dict[str, list[PoItem]] = {po_id: [] for po_id in po_ids}
+    if po_ids:
+        for item in session.scalars(
+            select(PoItem).where(PoItem.po_id.in_(po_ids)).order_by(PoItem.po_id, PoItem.line)
+        ):
+            out[item.po_id].append(item)
+    return out
+
+
+def _money_fields(po: PurchaseOrder) -> dict[str, Any]:
+    return {
+        wire: (getattr(po, column) if "type" in column else money(getattr(po, column)))
+        for column, wire in MONEY_FIELDS.items()
+    }
+
+
+def _slashed(value: dt.datetime | None) -> str:
+    """The Seller document's dates, as its example writes them: ``"2022/06/01 01:20:30"``."""
+    return wire_datetime(value).replace("-", "/")
+
+
+def buyer_document(po: PurchaseOrder, items: list[PoItem]) -> dict[str, Any]:
+    return {
+        "PoId": po.id,
+        "PoCode": po.po_code,
+        "CreateDate": wire_datetime(po.created_at),
+        "CreateByUserId": po.create_by_user_id,
+        "OrgId": po.org_id,
+        "OrgName": po.org_name,
+        "RfqId": po.rfq_id,
+        "QuotationId": po.quotation_id,
+        "ProjectId": po.project_id,
+        "ProjectName": po.project_name,
+        "VendorId": po.vendor_id,
+        "VendorName": po.vendor_name,
+        "DocumentFileUrl": po.document_file_url,
+        "ContactName": po.contact_name,
+        "ContactPhone": po.contact_phone,
+        "Address": po.address,
+        "Note": po.note,
+        "CreateType": po.create_type,
+        "Status": po.status,
+        "DocumentReference": po.document_reference,
+        **_money_fields(po),
+        "SellerTaxId": po.seller_tax_id,
+        "BuyerTaxId": po.buyer_tax_id,
+        "PoItemDetail": [
+            {
+                "PoItemId": i.id,
+                "RfqItemId": i.rfq_item_id,
+                "QuotationItemId": i.quotation_item_id,
+                "Quantity": money(i.quantity),
+                "Price": money(i.price),
+                "Unit": i.unit,
+                "Description": i.description,
+                "Note": i.note,
+            }
+            for i in items
+        ],
+    }
+
+
+def seller_document(po: PurchaseOrder, items: list[PoItem]) -> dict[str, Any]:
+    return {
+        "PoId": po.id,
+        "PoCode": po.po_code,
+        "BuyerOrgName": po.org_name,
+        "RfqId": po.rfq_id,
+        "QuotationId": po.quotation_id,
+        "ProjectName": po.project_name,
+        "CreateDate": _slashed(po.created_at),
+        "SenderDate": _slashed(po.sent_at),
+        "VendorName": po.vendor_name,
+        "DocumentFileUrl": po.document_file_url,
+        "ContactName": po.contact_name,
+        "ContactPhone": po.contact_phone,
+        "Address": po.address,
+        "Note": po.note,
+        "CreateType": po.create_type,
+        "Status": po.status,
+        **_money_fields(po),
+        "SellerTaxId": po.seller_tax_id,
+        "BuyerTaxId": po.buyer_tax_id,
+        "PoItemDetail": [
+            {
+                "PoItemId": i.id,
+                "Quantity": money(i.quantity),
+                "Price": money(i.price),
+                "Unit": i.unit,
+                "Description": i.description,
+                "Note": i.note,
+            }
+            for i in items
+        ],
+        "CancelReason": po.cancel_reason,
+        "CancelNote": po.cancel_note,
+    }
+
+
+def _guid_or_400(name: str, value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        return str(uuid.UUID(value.strip()))
+    except ValueError:
+        raise BadRequest(f"{name} must be a GUID") from None
+
+
+def documents(
+    session: Session,
+    side: Side,
+    key: str,
+    *,
+    po_id: str | None,
+    quotation_id: str | None,
+    rfq_id: str | None,
+) -> list[dict[str, Any]]:
+    """The side's POs matching every reference given (at least one is required)."""
+    wanted = {
+        PurchaseOrder.id: _guid_or_400("PoId", po_id),
+        PurchaseOrder.quotation_id: _guid_or_400("QuotationId", quotation_id),
+        PurchaseOrder.rfq_id: _guid_or_400("RfqId", rfq_id),
+    }
+    conditions = [column == value for column, value in wanted.items() if value is not None]
+    if not conditions:
+        raise BadRequest("Give one of PoId, QuotationId or RfqId")
+    query = (
+        select(PurchaseOrder)
+        .where(_scoped(side, key), *conditions)
+        .order_by(PurchaseOrder.created_at.desc(), PurchaseOrder.po_code.desc())
+        .limit(MAX_PER_PAGE)
+    )
+    pos = list(session.scalars(query))
+    items = _items(session, [po.id for po in pos])
+    render = buyer_document if side == "Buyer" else seller_document
+    return [render(po, items[po.id]) for po in pos]

@@ -1,0 +1,128 @@
+"""The Seller API of ``/rakmao-po`` (spec 002): the POs sent to the token's TaxId, and the
+seller's two moves (Reject, RequestCancel)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from starlette.responses import Response
+
+from saphan.rakmao import logic
+from saphan.rakmao import status as machine
+from saphan.rakmao.routing import (
+    SCOPED,
+    Authorization,
+    KeywordQ,
+    PageQ,
+    PerPageQ,
+    PoIdPath,
+    RefQ,
+    StatusQ,
+    _documents,
+    _list,
+    _run,
+)
+from saphan.rakmao.schemas import (
+    Envelope,
+    Page,
+    SellerAction,
+    SellerDocument,
+    SellerListItem,
+)
+from saphan.rakmao.wire import parse, runtime, success
+
+router = APIRouter()
+
+# -- Seller --------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/Seller/{TaxId}",
+    response_model=Envelope[Page[SellerListItem]],
+    operation_id="ListSellerPos",
+    responses=SCOPED,
+)
+async def list_seller(
+    request: Request,
+    TaxId: Annotated[str, Path(description="Your tax ID", max_length=20)],
+    authorization: Authorization = None,
+    keyword: KeywordQ = None,
+    status: StatusQ = None,
+    page: PageQ = None,
+    perpage: PerPageQ = None,
+) -> Response:
+    """The POs sent to you, newest first: `{count, item[]}` (drafts are not sent yet)."""
+    return await _list(request, authorization, "Seller", TaxId)
+
+
+@router.get("/Seller/{TaxId}/", include_in_schema=False)
+async def list_seller_slash(
+    request: Request, TaxId: str, authorization: Authorization = None
+) -> Response:
+    return await _list(request, authorization, "Seller", TaxId)
+
+
+@router.get(
+    "/Seller/{TaxId}/Document",
+    response_model=Envelope[list[SellerDocument]],
+    operation_id="SellerDocument",
+    responses=SCOPED,
+)
+async def seller_document(
+    request: Request,
+    TaxId: Annotated[str, Path(description="Your tax ID", max_length=20)],
+    authorization: Authorization = None,
+    PoId: RefQ = None,
+    QuotationId: RefQ = None,
+    RfqId: RefQ = None,
+) -> Response:
+    """POs sent to you, in full, by `PoId`, `QuotationId` or `RfqId` (at least one)."""
+    return await _documents(request, authorization, "Seller", TaxId)
+
+
+async def _seller(request: Request, authorization: str | None, po_id: str, target: int) -> Response:
+    body = await parse(request, SellerAction)
+    now = runtime(request).clock.now()
+    return success(
+        await _run(
+            request,
+            authorization,
+            lambda s, who: logic.seller_action(s, who, po_id, target, body, now),
+            write=True,
+        )
+    )
+
+
+_SELLER_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SellerAction"}}},
+    }
+}
+
+
+@router.post(
+    "/Seller/{PoId}/RequestCancel",
+    response_model=Envelope[bool],
+    operation_id="SellerRequestCancel",
+    openapi_extra=_SELLER_BODY,
+    responses=SCOPED,
+)
+async def request_cancel(
+    request: Request, PoId: PoIdPath, authorization: Authorization = None
+) -> Response:
+    """Ask the buyer to cancel a PO sent to you: SellerRequestCancel (-4)."""
+    return await _seller(request, authorization, PoId, machine.SELLER_REQUEST_CANCEL)
+
+
+@router.post(
+    "/Seller/{PoId}/Reject",
+    response_model=Envelope[bool],
+    operation_id="SellerReject",
+    openapi_extra=_SELLER_BODY,
+    responses=SCOPED,
+)
+async def reject(request: Request, PoId: PoIdPath, authorization: Authorization = None) -> Response:
+    """Reject a PO sent to you: SellerReject (-3)."""
+    return await _seller(request, authorization, PoId, machine.SELLER_REJECT)
