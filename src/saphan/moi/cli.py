@@ -179,12 +179,13 @@ def import_file(
         console.print("[red]Say --format json or --format csv (or name the file .json/.csv)[/red]")
         raise typer.Exit(2)
     try:
-        data = path.read_bytes()
+        with path.open("rb") as file:
+            accounts = (
+                importing.parse_json(file.read()) if kind == "json" else importing.parse_csv(file)
+            )
     except OSError as exc:
         console.print(f"[red]Cannot read {path}: {exc.strerror}[/red]")
         raise typer.Exit(1) from exc
-    try:
-        accounts = importing.parse_json(data) if kind == "json" else importing.parse_csv(data)
     except importing.ImportFailed as exc:
         console.print(f"[red]{path}: {exc}; nothing loaded[/red]")
         raise typer.Exit(1) from exc

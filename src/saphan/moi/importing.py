@@ -16,7 +16,7 @@ import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any, Literal, NamedTuple
+from typing import Any, BinaryIO, Literal, NamedTuple
 
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import bindparam, delete, insert, select, update
@@ -142,39 +142,56 @@ def field_problem(account: AccountIn) -> str | None:
     return None
 
 
-def parse_csv(data: bytes) -> list[Loaded]:
+def parse_csv(data: bytes | BinaryIO) -> list[Loaded]:
     """The CSV format: UTF-8 (a BOM is allowed), a header row, one row per bill; an account's
     columns repeat on each of its bill rows and must agree; a row with no ``bill_date`` is an
     account without bills. Columns: ``citizen_id,layout,account_no``, then ``bill_date,units,
-    amount``, then any of the layouts' field names (a row leaves the other layout's empty)."""
+    amount``, then any of the layouts' field names (a row leaves the other layout's empty).
+
+    The text is decoded as it is read (a file object is never read whole), so memory holds the
+    checked rows, not the file as well."""
+    source = io.BytesIO(data) if isinstance(data, bytes) else data
+    stream = io.TextIOWrapper(source, encoding="utf-8-sig", newline="")
+    lines = _CheckedLines(stream)
+    reader = csv.reader(lines, strict=True)
+    number = 0  # rows read so far, the header included
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ImportFailed(f"the file is not UTF-8 (byte {exc.start})") from exc
-    if "\x00" in text:
-        line = text.count("\n", 0, text.index("\x00")) + 1
-        raise ImportFailed(f"line {line}: NUL is not allowed in any column")
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise ImportFailed("the file is empty: a header row is required") from None
-    except csv.Error as exc:
-        raise ImportFailed(f"row 1: {exc}") from exc
-    columns = _check_header(header)
-    accounts: dict[tuple[str, str], tuple[Loaded, int]] = {}
-    number = 1
-    while True:
-        number += 1
         try:
-            row = next(reader)
+            header = next(reader)
         except StopIteration:
-            break
-        except csv.Error as exc:  # e.g. a quote opened in this row and never closed
-            raise ImportFailed(f"row {number}: {exc}") from exc
-        if any(row):
-            _add_row(accounts, columns, row, number)
+            raise ImportFailed("the file is empty: a header row is required") from None
+        number = 1
+        columns = _check_header(header)
+        accounts: dict[tuple[str, str], tuple[Loaded, int]] = {}
+        for row in reader:
+            number += 1
+            if any(row):
+                _add_row(accounts, columns, row, number)
+    except csv.Error as exc:  # e.g. a quote opened in this row and never closed
+        raise ImportFailed(f"row {number + 1}: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ImportFailed(f"the file is not UTF-8 (near line {lines.line})") from exc
+    finally:
+        stream.detach()
     return [account for account, _row in accounts.values()]
+
+
+class _CheckedLines:
+    """The file's lines, refusing NUL (no text column takes it; PostgreSQL refuses it)."""
+
+    def __init__(self, stream: io.TextIOWrapper) -> None:
+        self._stream = stream
+        self.line = 0
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        text = next(self._stream)
+        self.line += 1
+        if "\x00" in text:
+            raise ImportFailed(f"line {self.line}: NUL is not allowed in any column")
+        return text
 
 
 @dataclass(frozen=True)
