@@ -44,7 +44,8 @@ async def test_register_list_get_as_the_spec_shows(
     response = await register(client, seller)
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["status"] == 200 and body["message"] == "Success"
+    assert body["status"] == 200
+    assert body["message"] == "Success"
     registration_id = body["data"]
     assert str(uuid.UUID(registration_id)) == registration_id
     assert response.headers["Webhook-Secret"].startswith("whsec_")
@@ -140,7 +141,8 @@ async def test_bad_registrations_are_400_and_store_nothing(
     response = await register(client, seller, **changes)
     assert response.status_code == 400, response.text
     body = response.json()
-    assert body["status"] == 400 and body["data"] is None
+    assert body["status"] == 400
+    assert body["data"] is None
     assert message in body["message"], body["message"]
     assert "Webhook-Secret" not in response.headers
     assert stored(runtime) == (0, 0)
@@ -161,7 +163,8 @@ async def test_header_may_be_left_out(client: httpx.AsyncClient, buyer: Session)
     body = {"Type": 402, "Endpoint": "https://buyer.example.com/hook", "IsLogin": False}
     assert (await client.post(HOOK, json=body, headers=buyer.headers)).status_code == 200
     one = (await client.get(f"{HOOK}/402", headers=buyer.headers)).json()["data"]
-    assert one["Header"] == {} and one["TypeName"] == "SellerNegate"
+    assert one["Header"] == {}
+    assert one["TypeName"] == "SellerNegate"
 
 
 async def test_update(client: httpx.AsyncClient, seller: Session, runtime: Runtime) -> None:
@@ -218,7 +221,8 @@ async def test_deregister(client: httpx.AsyncClient, seller: Session, runtime: R
     response = await client.delete(f"{HOOK}/301", headers=seller.headers)
     assert response.json() == {"status": 200, "message": "Success", "data": True}
     missing = await client.get(f"{HOOK}/301", headers=seller.headers)
-    assert missing.status_code == 404 and missing.json()["data"] is None
+    assert missing.status_code == 404
+    assert missing.json()["data"] is None
     assert (await client.delete(f"{HOOK}/301", headers=seller.headers)).status_code == 404
     assert stored(runtime) == (0, 1)  # the subscription stays, disabled, with its history
     with runtime.db.read() as session:

@@ -13,7 +13,7 @@ from saphan.config import Settings
 from saphan.core.admin import AdminError
 from saphan.core.errors import describe_validation
 from saphan.core.runtime import Runtime
-from saphan.rakmao import operator
+from saphan.rakmao import operator, webhook_login  # noqa: F401 (IsLogin for saphan worker)
 from saphan.rakmao.admin_schemas import AccountCreate
 
 app = typer.Typer(

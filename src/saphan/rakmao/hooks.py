@@ -30,6 +30,7 @@ from saphan.core.webhooks import (
     update_subscription,
 )
 from saphan.rakmao import status as machine
+from saphan.rakmao import webhook_login
 from saphan.rakmao.errors import BadRequest, Conflict, Forbidden, NotFound
 from saphan.rakmao.models import Account, WebhookRegistration
 from saphan.rakmao.tokens import Caller
@@ -169,6 +170,8 @@ def register(
     )
     session.add(row)
     session.flush()
+    if is_login:
+        webhook_login.SIGNER.prime(session, now)
     return row.id, secret
 
 
@@ -209,6 +212,8 @@ def update(
         )
     except InvalidSubscription as exc:
         raise _refused(exc) from None
+    if is_login:
+        webhook_login.SIGNER.prime(session, now)
     return True
 
 
