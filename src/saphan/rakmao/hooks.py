@@ -227,9 +227,7 @@ def deregister(session: Session, caller: Caller, webhook_type: int, now: dt.date
 
 def rotate(session: Session, settings: Settings, registration_id: str, now: dt.datetime) -> str:
     """A new signing secret for a registration (operator); the old one signs on for the overlap."""
-    row = session.get(WebhookRegistration, registration_id.strip().lower())
-    if row is None:
-        raise NotFound(f"No webhook registration {registration_id}")
+    row = registration(session, registration_id)
     return rotate_secret(session, settings, row.subscription_id, now)
 
 
@@ -269,3 +267,28 @@ def missing_types(conn: Session | Connection, caller: Caller, side: machine.Side
         ).scalars()
     )
     return [t for t in wanted if t not in have]
+
+
+def registration(session: Session, registration_id: str) -> WebhookRegistration:
+    """Any account's registration (operator surfaces)."""
+    row = session.get(WebhookRegistration, registration_id.strip().lower())
+    if row is None:
+        raise NotFound(f"No webhook registration {registration_id}")
+    return row
+
+
+def all_registrations(
+    session: Session, username: str | None = None
+) -> list[tuple[WebhookRegistration, str, SubscriptionInfo]]:
+    """Every registration (of one account), with its account's username and its subscription."""
+    query = (
+        select(WebhookRegistration, Account.username)
+        .join(Account, Account.id == WebhookRegistration.account_id)
+        .order_by(Account.username, WebhookRegistration.type)
+    )
+    if username is not None:
+        query = query.where(Account.username == username.strip().lower())
+    return [
+        (row, name, get_subscription(session, row.subscription_id))
+        for row, name in session.execute(query).all()
+    ]
