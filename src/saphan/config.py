@@ -85,6 +85,13 @@ class Settings(BaseSettings):
     rakmao_login_max_failures: int = Field(default=5, ge=1)
     rakmao_login_window_seconds: int = Field(default=300, ge=1)
 
+    # -- Rakmao webhooks (issue 6) --
+    #: "Register a webhook before using the system": PO routes answer 403 until the account has
+    #: registered every webhook type of its side. Unset: on, except in demo mode.
+    rakmao_require_webhook: bool | None = None
+    #: Lifetime of the ``IsLogin`` JWT sent with a delivery, in seconds.
+    rakmao_webhook_jwt_seconds: int = Field(default=300, ge=30)
+
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Self:
         if self.secret_key is not None and len(self.secret_key.get_secret_value()) < 16:

@@ -14,11 +14,13 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from saphan.config import Settings
 from saphan.core.runtime import Runtime
 from saphan.rakmao import operator
 from saphan.rakmao.admin_schemas import AccountCreate
 from saphan.rakmao.jsonread import tolerant_loads
 from saphan.rakmao.models import Event, PoCounter, PoItem, PurchaseOrder, RefreshFamily
+from tests.conftest import ADMIN_TOKEN, SECRET
 
 AUTH = "/rakmao/api/v1/Authentication"
 PO = "/rakmao-po/api/v1"
@@ -201,3 +203,20 @@ def state(runtime: Runtime) -> dict[str, Any]:
 
 def error(status: int, message: str) -> dict[str, Any]:
     return {"status": status, "message": message, "data": None}
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    """The suite's settings, without "register a webhook before use" (tests/rakmao/test_webhooks*
+    turn it on where they test it)."""
+    return Settings(
+        database_url=database_url,
+        secret_key=SECRET,  # type: ignore[arg-type]
+        admin_token=ADMIN_TOKEN,  # type: ignore[arg-type]
+        demo=False,
+        log_json=True,
+        rakmao_require_webhook=False,
+        webhook_allow_cidrs=["127.0.0.1/32"],
+        webhook_timeout_seconds=2.0,
+        webhook_deliver_in_process=False,
+    )

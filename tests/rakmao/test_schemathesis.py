@@ -85,16 +85,21 @@ def test_the_schemas_have_the_specs_operations(app: FastAPI) -> None:
         "GET /.well-known/jwks.json",
         "POST /api/v1/Authentication/RenewAPIToken",
         "POST /api/v1/Authentication/RequestAPIToken",
+        "DELETE /api/v1/Webhook/{enumValue}",
         "GET /api/v1/Buyer/{OrgId}",
         "GET /api/v1/Buyer/{OrgId}/Document",
         "GET /api/v1/Seller/{TaxId}",
         "GET /api/v1/Seller/{TaxId}/Document",
+        "GET /api/v1/Webhook",
+        "GET /api/v1/Webhook/{enumValue}",
         "POST /api/v1/Buyer",
         "POST /api/v1/Seller/{PoId}/Reject",
         "POST /api/v1/Seller/{PoId}/RequestCancel",
+        "POST /api/v1/Webhook",
         "PUT /api/v1/Buyer/{PoId}",
         "PUT /api/v1/Buyer/{PoId}/Status",
         "PUT /api/v1/Buyer/{PoId}/Status/{Status}",
+        "PUT /api/v1/Webhook",
     ]
 
 

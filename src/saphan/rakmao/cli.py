@@ -13,7 +13,7 @@ from saphan.config import Settings
 from saphan.core.admin import AdminError
 from saphan.core.errors import describe_validation
 from saphan.core.runtime import Runtime
-from saphan.rakmao import operator
+from saphan.rakmao import cli_webhooks, operator, webhook_login  # noqa: F401 (IsLogin for saphan worker)
 from saphan.rakmao.admin_schemas import AccountCreate
 
 app = typer.Typer(
@@ -23,6 +23,8 @@ accounts_cli = typer.Typer(help="API accounts (buyer orgs and sellers).", no_arg
 keys_cli = typer.Typer(help="The keys that sign Rakmao's tokens.", no_args_is_help=True)
 app.add_typer(accounts_cli, name="accounts")
 app.add_typer(keys_cli, name="keys")
+app.add_typer(cli_webhooks.app, name="webhooks")
+app.command("listen")(cli_webhooks.listen)
 console = Console(soft_wrap=True)
 
 

@@ -53,6 +53,14 @@ class Conflict(RakmaoError):
     message = "Conflict"
 
 
+class WebhookRequired(RakmaoError):
+    """ "Register a webhook before using the system" (spec 002), naming what is missing."""
+
+    status = 403
+    code = "WEBHOOK_REQUIRED"
+    message = "Register a webhook before using the system"
+
+
 class TooManyAttempts(RakmaoError):
     status = 429
     code = "TOO_MANY_ATTEMPTS"

@@ -141,6 +141,11 @@ class KeyRing:
             self._public[row.kid] = private.public_key()
         return active
 
+    def cached(self) -> ActiveKey | None:
+        """The signing key this process last loaded, if any (no I/O)."""
+        with self._lock:
+            return self._active
+
     def forget(self) -> None:
         """Drop what is cached (after a rotation in this process)."""
         with self._lock:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from decimal import Decimal
 from functools import cache
 from typing import Any, Literal
 
@@ -20,9 +19,11 @@ from sqlalchemy.orm import Session
 
 from saphan.core.clock import BANGKOK, bangkok_date, to_utc_naive
 from saphan.core.jsonresponse import dumps
+from saphan.rakmao import hooks, payloads
 from saphan.rakmao import status as machine
 from saphan.rakmao.errors import BadRequest, Conflict, Forbidden, NotFound
 from saphan.rakmao.models import Event, PoCounter, PoItem, PurchaseOrder
+from saphan.rakmao.payloads import money as money
 from saphan.rakmao.schemas import (
     STATUS_NAMES,
     ChangeStatus,
@@ -34,14 +35,6 @@ from saphan.rakmao.tokens import Caller
 
 MAX_PER_PAGE = 100
 Side = Literal["Buyer", "Seller"]
-
-
-def money(value: Decimal | None) -> Decimal | None:
-    """A stored decimal as the shortest exact JSON number: 1250.0000 -> 1250, 0.5000 -> 0.5."""
-    if value is None:
-        return None
-    normal = value.normalize()
-    return normal.quantize(Decimal(1)) if normal.as_tuple().exponent > 0 else normal  # type: ignore[operator]
 
 
 def search_text(po_code: str, project: str, vendor: str, reference: str | None) -> str:
@@ -231,34 +224,6 @@ def edit_po(session: Session, caller: Caller, po_id: str, body: EditPo, now: dt.
 # -- status changes and their events -------------------------------------------------------------
 
 
-def _event_payload(event: int, po: PurchaseOrder) -> dict[str, Any]:
-    """The spec's Webhook Schema fields for ``event`` about ``po`` (after the change)."""
-    if event == machine.DOCUMENT_READY:
-        payload: dict[str, Any] = {
-            "PoId": po.id,
-            "PoCode": po.po_code,
-            "RfqId": po.rfq_id,
-            "QuotationId": po.quotation_id,
-            "DocumentFileUrl": po.document_file_url,
-            "ContactName": po.contact_name,
-            "ContactPhone": po.contact_phone,
-            "PoCreateType": po.create_type,
-            "ProjectName": po.project_name,
-            "GrandTotal": money(po.grand_total),
-            "BuyerOrgRefId": po.org_id,
-        }
-        if po.create_type == 3:  # DirectPO
-            payload["VendorId"] = po.vendor_id
-        return payload
-    base: dict[str, Any] = {"PoId": po.id, "RfqId": po.rfq_id, "QuotationId": po.quotation_id}
-    if event == machine.CANCEL_ACCEPT:
-        return base
-    base.update(Status=po.status, CancelReason=po.cancel_reason, CancelNote=po.cancel_note)
-    if event == machine.BUYER_NEGATE:
-        base["ActionByType"] = po.action_by_type or "Buyer"
-    return base
-
-
 def _move(session: Session, po: PurchaseOrder, side: Side, target: int, now: dt.datetime) -> None:
     """Move ``po`` to ``target`` if the table allows it, recording its event in this transaction."""
     if target not in STATUS_NAMES:
@@ -276,16 +241,20 @@ def _move(session: Session, po: PurchaseOrder, side: Side, target: int, now: dt.
         po.sent_at = stamp
     if event is not None:
         to_seller = event != machine.SELLER_NEGATE
+        audience: Side = "Seller" if to_seller else "Buyer"
+        target_ref = po.seller_tax_id if to_seller else po.org_id
+        body = payloads.payload(event, po)
         session.add(
             Event(
                 type=event,
                 po_id=po.id,
-                audience="Seller" if to_seller else "Buyer",
-                target=po.seller_tax_id if to_seller else po.org_id,
-                payload=dumps(_event_payload(event, po)).decode(),
+                audience=audience,
+                target=target_ref,
+                payload=dumps(body).decode(),
                 created_at=stamp,
             )
         )
+        hooks.enqueue_event(session, event, audience, target_ref, body, now)
 
 
 def change_status(

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -185,3 +186,21 @@ class Event(Base):
     payload: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     delivered_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class WebhookRegistration(Base):
+    """A ``POST /api/v1/Webhook``: one per (account, type), each backed by a core webhook
+    subscription (service ``rakmao``) that holds the URL, headers, ``IsLogin`` and the secret."""
+
+    __tablename__ = "rakmao_webhook"
+    __table_args__ = (
+        UniqueConstraint("account_id", "type", name="uq_rakmao_webhook_account_type"),
+    )
+
+    #: The registration's ``Id`` on the wire (a GUID).
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("rakmao_account.id"), index=True)
+    #: 301, 302, 303 (seller accounts) or 402 (buyer accounts).
+    type: Mapped[int] = mapped_column(Integer)
+    subscription_id: Mapped[int] = mapped_column(Integer, unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)

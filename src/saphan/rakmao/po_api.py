@@ -15,7 +15,7 @@ from starlette.responses import Response
 
 from saphan.core.runtime import Runtime
 from saphan.core.service import create_service_app
-from saphan.rakmao import keys, logic, seller_api
+from saphan.rakmao import keys, logic, seller_api, webhook_api, webhook_login
 from saphan.rakmao.errors import render
 from saphan.rakmao.routing import (
     SCOPED,
@@ -41,6 +41,7 @@ from saphan.rakmao.schemas import (
     Page,
     SellerAction,
 )
+from saphan.rakmao.webhook_schemas import RegisterWebhook, UpdateWebhook
 from saphan.rakmao.wire import ERRORS, parse, runtime, success
 
 DESCRIPTION = """\
@@ -208,6 +209,7 @@ async def buyer_document(
 
 
 router.include_router(seller_api.router)
+router.include_router(webhook_api.router)
 
 
 def create_app(rt: Runtime) -> FastAPI:
@@ -218,7 +220,15 @@ def create_app(rt: Runtime) -> FastAPI:
         description=DESCRIPTION,
         render=render,
         router=router,
-        request_models=[CreatePo, EditPo, ChangeStatus, SellerAction],
+        request_models=[
+            CreatePo,
+            EditPo,
+            ChangeStatus,
+            SellerAction,
+            RegisterWebhook,
+            UpdateWebhook,
+        ],
     )
     app.state.rakmao_keys = keys.KeyRing(rt.secret)
+    webhook_login.SIGNER.configure(rt, app.state.rakmao_keys)
     return app

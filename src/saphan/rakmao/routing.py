@@ -12,12 +12,13 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from saphan.rakmao import keys, logic, reading, tokens
-from saphan.rakmao.errors import BadRequest
+from saphan.rakmao import hooks, keys, logic, reading, tokens
+from saphan.rakmao.errors import BadRequest, WebhookRequired
 from saphan.rakmao.schemas import (
     STATUS_NAMES,
     Envelope,
 )
+from saphan.rakmao.status import EVENT_NAMES
 from saphan.rakmao.wire import policy, runtime, success
 
 T = TypeVar("T")
@@ -46,19 +47,42 @@ async def _run(
     work: Callable[[Session, tokens.Caller], T],
     *,
     write: bool,
+    gate: bool = True,
 ) -> T:
-    """Check the token and run ``work`` in one database session (one transaction when writing)."""
+    """Check the token and run ``work`` in one database session (one transaction when writing).
+    With ``gate`` (every PO route) the account must have registered its side's webhooks."""
     rt = runtime(request)
     ring: keys.KeyRing = request.app.state.rakmao_keys
     rules = policy(rt)
     now = rt.clock.now()
+    side = _gated_side(request) if gate else None
 
     def run() -> T:
         with rt.db.write() if write else rt.db.read() as session:
             who = tokens.caller(session, ring, rules, authorization, now)
+            if side is not None:
+                _require_webhooks(session, who, side)
             return work(session, who)
 
     return await rt.db.run(run, write=write)
+
+
+def _gated_side(request: Request) -> logic.Side | None:
+    """The side whose webhooks this PO route requires, or None when the setting is off."""
+    settings = runtime(request).settings
+    required = settings.rakmao_require_webhook
+    if not (required if required is not None else not settings.demo):
+        return None
+    return "Seller" if "/api/v1/seller" in request.url.path.lower() else "Buyer"
+
+
+def _require_webhooks(conn: Session | Connection, who: tokens.Caller, side: logic.Side) -> None:
+    missing = hooks.missing_types(conn, who, side)
+    if missing:
+        names = ", ".join(f"{t} ({EVENT_NAMES[t]})" for t in missing)
+        raise WebhookRequired(
+            f"Register a webhook before using the system: POST /api/v1/Webhook for {names}"
+        )
 
 
 async def _read_core(
@@ -75,10 +99,14 @@ async def _read_core(
     ring: keys.KeyRing = request.app.state.rakmao_keys
     rules = policy(rt)
     now = rt.clock.now()
+    side = _gated_side(request)
 
     def run() -> T:
         with rt.db.connect() as conn:
-            return work(conn, tokens.caller(conn, ring, rules, authorization, now))
+            who = tokens.caller(conn, ring, rules, authorization, now)
+            if side is not None:
+                _require_webhooks(conn, who, side)
+            return work(conn, who)
 
     if scan:
         return await anyio.to_thread.run_sync(run)
