@@ -54,6 +54,7 @@ async def test_signed_delivery_verifies_with_standardwebhooks(
     (got,) = receiver.received
     assert Webhook(secret).verify(got.body, got.headers) == {**payload, "Amount": 12.5}
     assert "ทดสอบ".encode() in got.body  # UTF-8, not \u escapes
+    assert b'"Amount":12.50' in got.body  # the Decimal digit for digit, never via a float
     assert got.headers["webhook-id"] == msg
     assert got.headers["content-type"] == "application/json"
     assert got.headers["x-api-key"] == "abc"

@@ -42,9 +42,10 @@ def new_message_id(now: dt.datetime) -> str:
 
 
 def _json_default(value: Any) -> Any:
-    """Decimals (amounts) as JSON numbers; orjson writes the rest it knows natively."""
+    """Decimals (amounts) as JSON numbers, digit for digit (never through a binary float);
+    orjson writes the rest it knows natively."""
     if isinstance(value, Decimal):
-        return float(value)
+        return orjson.Fragment(str(value))
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
