@@ -9,13 +9,13 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import Connection, bindparam, column, func, literal_column, select, table, text
 from sqlalchemy.orm import Session
 
 from saphan.core.clock import wire_datetime
 from saphan.rakmao.errors import BadRequest
 from saphan.rakmao.logic import MAX_PER_PAGE, MONEY_FIELDS, Side, money
-from saphan.rakmao.models import PoItem, PurchaseOrder
+from saphan.rakmao.models import PoItem, PoTally, PurchaseOrder
 
 # -- lists and documents -------------------------------------------------------------------------
 
@@ -26,9 +26,22 @@ def _scoped(side: Side, key: str) -> Any:
     return (PurchaseOrder.seller_tax_id == key) & PurchaseOrder.sent_at.is_not(None)
 
 
+#: FTS5's trigram tokenizer indexes 3-character windows: a shorter keyword cannot use it.
+TRIGRAM = 3
+
+_FTS = table("rakmao_po_fts", column("rowid"))
+
+
 @cache
-def _list_queries(side: Side, by_status: bool, by_keyword: bool) -> tuple[Any, Any]:
-    """(count, page) statements for one combination of filters, built once."""
+def _list_queries(
+    side: Side, by_status: bool, keyword: str | None, dialect: str
+) -> tuple[Any, Any]:
+    """(count, page) statements for one combination of filters, built once.
+
+    ``keyword`` is None (no Keyword), "scan" (LIKE over ``search_text``; on PostgreSQL the
+    pg_trgm GIN index serves it when migration 0008 could create it) or "fts" (SQLite: the FTS5
+    trigram index finds candidate rows, the LIKE re-checks them). Without a Keyword the count
+    comes from ``rakmao_po_tally``."""
     if side == "Buyer":
         where = [PurchaseOrder.org_id == bindparam("key")]
         party = PurchaseOrder.vendor_name
@@ -40,9 +53,18 @@ def _list_queries(side: Side, by_status: bool, by_keyword: bool) -> tuple[Any, A
         party = PurchaseOrder.org_name
     if by_status:
         where.append(PurchaseOrder.status == bindparam("status"))
-    if by_keyword:
+    if keyword is not None:
         where.append(PurchaseOrder.search_text.like(bindparam("keyword"), escape="/"))
-    count = select(func.count()).select_from(PurchaseOrder).where(*where)
+    if keyword == "fts":
+        matches = select(_FTS.c.rowid).where(text("rakmao_po_fts MATCH :match"))
+        where.append(literal_column("rakmao_po.rowid").in_(matches))
+    if keyword is None:
+        tally = [PoTally.side == side, PoTally.party == bindparam("key")]
+        if by_status:
+            tally.append(PoTally.status == bindparam("status"))
+        count = select(func.coalesce(func.sum(PoTally.n), 0)).where(*tally)
+    else:
+        count = select(func.count()).select_from(PurchaseOrder).where(*where)
     page = (
         select(
             PurchaseOrder.id,
@@ -67,7 +89,7 @@ def _escape_like(text: str) -> str:
 
 
 def list_pos(
-    session: Session | Connection,
+    conn: Connection,
     side: Side,
     key: str,
     *,
@@ -77,19 +99,26 @@ def list_pos(
     perpage: int,
 ) -> dict[str, Any]:
     """``{count, item}``: the side's POs, newest first, filtered by ``Keyword`` (PoCode,
-    ProjectName, VendorName, DocumentReference; case-insensitive) and ``status`` (0: all).
+    ProjectName, VendorName, DocumentReference; case-insensitive substring) and ``status``
+    (0: all).
 
     An item's ``GrandTotal`` is what the buyer pays, delivery included (the PO's
     GrandTotalDeliveryFee): the spec's list example shows 500 for the PO whose document has
     GrandTotal 450 and GrandTotalDeliveryFee 500."""
-    count_query, page_query = _list_queries(side, bool(status), bool(keyword and keyword.strip()))
+    folded = keyword.strip().lower() if keyword else ""
     params: dict[str, Any] = {"key": key, "limit": perpage, "offset": (page - 1) * perpage}
     if status:
         params["status"] = status
-    if keyword and keyword.strip():
-        params["keyword"] = "%" + _escape_like(keyword.strip().lower()) + "%"
-    count = session.execute(count_query, params).scalar_one()
-    rows = session.execute(page_query, params).all() if count else []
+    how: str | None = None
+    if folded:
+        how = "scan"
+        params["keyword"] = "%" + _escape_like(folded) + "%"
+        if conn.dialect.name == "sqlite" and len(folded) >= TRIGRAM:
+            how = "fts"
+            params["match"] = '"' + folded.replace('"', '""') + '"'
+    count_query, page_query = _list_queries(side, bool(status), how, conn.dialect.name)
+    count = conn.execute(count_query, params).scalar_one()
+    rows = conn.execute(page_query, params).all() if count else []
     party_name = "VendorName" if side == "Buyer" else "BuyerOrgName"
     return {
         "count": count,
