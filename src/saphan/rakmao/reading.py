@@ -42,14 +42,19 @@ def _list_queries(
     pg_trgm GIN index serves it when migration 0008 could create it) or "fts" (SQLite: the FTS5
     trigram index finds candidate rows, the LIKE re-checks them). Without a Keyword the count
     comes from ``rakmao_po_tally``."""
+    # "fts": the candidate rowids drive the query; the unary + keeps SQLite's planner off the
+    # (org|seller, ...) indexes, which would walk every PO of the party and probe the list.
+    scope = literal_column("+rakmao_po.org_id") if keyword == "fts" else PurchaseOrder.org_id
     if side == "Buyer":
-        where = [PurchaseOrder.org_id == bindparam("key")]
+        where = [scope == bindparam("key")]
         party = PurchaseOrder.vendor_name
     else:
-        where = [
-            PurchaseOrder.seller_tax_id == bindparam("key"),
-            PurchaseOrder.sent_at.is_not(None),
-        ]
+        scope = (
+            literal_column("+rakmao_po.seller_tax_id")
+            if keyword == "fts"
+            else PurchaseOrder.seller_tax_id
+        )
+        where = [scope == bindparam("key"), PurchaseOrder.sent_at.is_not(None)]
         party = PurchaseOrder.org_name
     if by_status:
         where.append(PurchaseOrder.status == bindparam("status"))
@@ -82,6 +87,17 @@ def _list_queries(
         .offset(bindparam("offset"))
     )
     return count, page
+
+
+def _walk_is_cheaper(
+    conn: Connection, side: Side, key: str, status: int | None, matches: int
+) -> bool:
+    """Whether to walk the party's POs newest first (stopping at the page) rather than fetch and
+    sort every match: only when most of its POs match (a keyword like "po-"), since matches can
+    cluster (a year's PoCodes) far from the newest end."""
+    tally = _list_queries(side, bool(status), None, conn.dialect.name)[0]
+    total = conn.execute(tally, {"key": key, "status": status}).scalar_one()
+    return bool(matches * 2 > total)
 
 
 def _escape_like(text: str) -> str:
@@ -118,6 +134,8 @@ def list_pos(
             params["match"] = '"' + folded.replace('"', '""') + '"'
     count_query, page_query = _list_queries(side, bool(status), how, conn.dialect.name)
     count = conn.execute(count_query, params).scalar_one()
+    if how == "fts" and count and _walk_is_cheaper(conn, side, key, status, count):
+        page_query = _list_queries(side, bool(status), "scan", conn.dialect.name)[1]
     rows = conn.execute(page_query, params).all() if count else []
     party_name = "VendorName" if side == "Buyer" else "BuyerOrgName"
     return {
