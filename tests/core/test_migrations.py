@@ -16,7 +16,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
-import saphan.depa.models  # noqa: F401  (registers the depa tables on Base.metadata)
+import saphan.depa.models  # registers the depa tables on Base.metadata
 import saphan.rakmao.models  # noqa: F401  (and the unmodelled names of its search indexes)
 from saphan.core import migrate
 from saphan.core.db import Base

@@ -31,31 +31,45 @@ log = logging.getLogger("alembic.runtime.migration")
 _TALLY_KINDS = ("insert", "update", "delete")
 
 
-def _deltas(kind: str, new: str, old: str) -> str:
-    """A SELECT of (side, party, status, d) rows: +1 for NEW's tallies, -1 for OLD's."""
+def _deltas(kind: str, dialect: str) -> str:
+    """A SELECT of (side, party, status, d) rows: +1 for the new rows' tallies, -1 for the old.
+
+    SQLite triggers run per row (``NEW``/``OLD``); PostgreSQL's per statement over transition
+    tables (``new_rows``/``old_rows``): one upsert per statement, not per row. Row-level upserts
+    of the same few tally rows in one big transaction (seeding 100,000 POs) are quadratic on
+    PostgreSQL, each finding its row at the end of an ever longer chain of its own versions."""
     parts = []
-    for row, sign in ((new, 1), (old, -1)):
-        if (row == new and kind == "delete") or (row == old and kind == "insert"):
+    for which, sign in (("new", 1), ("old", -1)):
+        if (which == "new" and kind == "delete") or (which == "old" and kind == "insert"):
             continue
+        if dialect == "postgresql":
+            row, source = "r", f" FROM {which}_rows AS r"
+        else:
+            row, source = which.upper(), ""
         parts.append(
-            f"SELECT 'Buyer' AS side, {row}.org_id AS party, {row}.status AS status, {sign} AS d"
+            f"SELECT 'Buyer' AS side, {row}.org_id AS party, {row}.status AS status, "
+            f"{sign} AS d{source}"
         )
         parts.append(
-            f"SELECT 'Seller', {row}.seller_tax_id, {row}.status, {sign} WHERE {row}.sent_at IS NOT NULL"
+            f"SELECT 'Seller', {row}.seller_tax_id, {row}.status, {sign}{source} "
+            f"WHERE {row}.sent_at IS NOT NULL"
         )
     return " UNION ALL ".join(parts)
 
 
-def _tally_sql(kind: str, new: str = "NEW", old: str = "OLD") -> str:
+def _tally_sql(kind: str, dialect: str) -> str:
     """One upsert applying the deltas in (side, party, status) order, so that concurrent
-    transactions lock tally rows in the same order (no deadlock on PostgreSQL); an update that
-    leaves a PO's tallies alone touches nothing."""
-    return (
-        "INSERT INTO rakmao_po_tally (side, party, status, n) "
-        f"SELECT side, party, status, SUM(d) FROM ({_deltas(kind, new, old)}) AS deltas "
-        "WHERE true GROUP BY side, party, status HAVING SUM(d) <> 0 "
-        "ORDER BY side, party, status "
-        "ON CONFLICT (side, party, status) DO UPDATE SET n = rakmao_po_tally.n + excluded.n"
+    transactions lock tally rows in the same order (no deadlock on PostgreSQL); a change that
+    leaves the tallies alone touches nothing."""
+    return " ".join(
+        (
+            "INSERT INTO rakmao_po_tally (side, party, status, n)",
+            "SELECT side, party, status, SUM(d) FROM (",
+            _deltas(kind, dialect),
+            ") AS deltas WHERE true GROUP BY side, party, status HAVING SUM(d) <> 0",
+            "ORDER BY side, party, status",
+            "ON CONFLICT (side, party, status) DO UPDATE SET n = rakmao_po_tally.n + excluded.n",
+        )
     )
 
 
@@ -64,24 +78,31 @@ _TRIGGER_EVENT = {
     "update": "UPDATE OF status, org_id, seller_tax_id, sent_at",
     "delete": "DELETE",
 }
+_TRANSITIONS = {
+    "insert": "NEW TABLE AS new_rows",
+    "update": "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+    "delete": "OLD TABLE AS old_rows",
+}
 
 
 def _create_tally_triggers(dialect: str) -> None:
     for kind in _TALLY_KINDS:
         name = f"rakmao_po_tally_{kind}"
         if dialect == "postgresql":
+            # Transition tables rule out an UPDATE OF column list: every update statement
+            # runs it, and one that moves no tally adds nothing (HAVING SUM(d) <> 0).
             op.execute(
                 f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                f"{_tally_sql(kind)}; RETURN NULL; END $$"
+                f"{_tally_sql(kind, dialect)}; RETURN NULL; END $$"
             )
             op.execute(
-                f"CREATE TRIGGER {name} AFTER {_TRIGGER_EVENT[kind]} ON rakmao_po "
-                f"FOR EACH ROW EXECUTE FUNCTION {name}()"
+                f"CREATE TRIGGER {name} AFTER {kind.upper()} ON rakmao_po "
+                f"REFERENCING {_TRANSITIONS[kind]} FOR EACH STATEMENT EXECUTE FUNCTION {name}()"
             )
         else:
             op.execute(
                 f"CREATE TRIGGER {name} AFTER {_TRIGGER_EVENT[kind]} ON rakmao_po "
-                f"BEGIN {_tally_sql(kind)}; END"
+                f"BEGIN {_tally_sql(kind, dialect)}; END"
             )
 
 
