@@ -120,7 +120,13 @@ def seed_pos(url: str, secret_key: str, count: int) -> tuple[float, list[str]]:
             ),
             now,
         )
-        demo.insert_pos(session, pos, items, chunk=5000)
+    # A transaction per 2,000 POs: on PostgreSQL every insert statement bumps the same few
+    # rakmao_po_tally rows, and one transaction holding 100,000 versions of them is quadratic.
+    for start in range(0, len(pos), 2000):
+        with rt.db.write() as session:
+            demo.insert_pos(
+                session, pos[start : start + 2000], items[2 * start : 2 * (start + 2000)]
+            )
     rt.db.dispose()
     keywords = [vendors[0].removeprefix("ร้าน")[:6], projects[1][-5:], pos[-1]["po_code"], "po-25"]
     return time.monotonic() - started, keywords

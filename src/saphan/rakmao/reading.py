@@ -9,13 +9,13 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import Connection, bindparam, column, func, literal_column, select, table, text
 from sqlalchemy.orm import Session
 
 from saphan.core.clock import wire_datetime
 from saphan.rakmao.errors import BadRequest
 from saphan.rakmao.logic import MAX_PER_PAGE, MONEY_FIELDS, Side, money
-from saphan.rakmao.models import PoItem, PurchaseOrder
+from saphan.rakmao.models import PoItem, PoTally, PurchaseOrder
 
 # -- lists and documents -------------------------------------------------------------------------
 
@@ -26,23 +26,50 @@ def _scoped(side: Side, key: str) -> Any:
     return (PurchaseOrder.seller_tax_id == key) & PurchaseOrder.sent_at.is_not(None)
 
 
+#: FTS5's trigram tokenizer indexes 3-character windows: a shorter keyword cannot use it.
+TRIGRAM = 3
+
+_FTS = table("rakmao_po_fts", column("rowid"))
+
+
 @cache
-def _list_queries(side: Side, by_status: bool, by_keyword: bool) -> tuple[Any, Any]:
-    """(count, page) statements for one combination of filters, built once."""
+def _list_queries(
+    side: Side, by_status: bool, keyword: str | None, dialect: str
+) -> tuple[Any, Any]:
+    """(count, page) statements for one combination of filters, built once.
+
+    ``keyword`` is None (no Keyword), "scan" (LIKE over ``search_text``; on PostgreSQL the
+    pg_trgm GIN index serves it when migration 0008 could create it) or "fts" (SQLite: the FTS5
+    trigram index finds candidate rows, the LIKE re-checks them). Without a Keyword the count
+    comes from ``rakmao_po_tally``."""
+    # "fts": the candidate rowids drive the query; the unary + keeps SQLite's planner off the
+    # (org|seller, ...) indexes, which would walk every PO of the party and probe the list.
+    scope = literal_column("+rakmao_po.org_id") if keyword == "fts" else PurchaseOrder.org_id
     if side == "Buyer":
-        where = [PurchaseOrder.org_id == bindparam("key")]
+        where = [scope == bindparam("key")]
         party = PurchaseOrder.vendor_name
     else:
-        where = [
-            PurchaseOrder.seller_tax_id == bindparam("key"),
-            PurchaseOrder.sent_at.is_not(None),
-        ]
+        scope = (
+            literal_column("+rakmao_po.seller_tax_id")
+            if keyword == "fts"
+            else PurchaseOrder.seller_tax_id
+        )
+        where = [scope == bindparam("key"), PurchaseOrder.sent_at.is_not(None)]
         party = PurchaseOrder.org_name
     if by_status:
         where.append(PurchaseOrder.status == bindparam("status"))
-    if by_keyword:
+    if keyword is not None:
         where.append(PurchaseOrder.search_text.like(bindparam("keyword"), escape="/"))
-    count = select(func.count()).select_from(PurchaseOrder).where(*where)
+    if keyword == "fts":
+        matches = select(_FTS.c.rowid).where(text("rakmao_po_fts MATCH :match"))
+        where.append(literal_column("rakmao_po.rowid").in_(matches))
+    if keyword is None:
+        tally = [PoTally.side == side, PoTally.party == bindparam("key")]
+        if by_status:
+            tally.append(PoTally.status == bindparam("status"))
+        count = select(func.coalesce(func.sum(PoTally.n), 0)).where(*tally)
+    else:
+        count = select(func.count()).select_from(PurchaseOrder).where(*where)
     page = (
         select(
             PurchaseOrder.id,
@@ -62,12 +89,23 @@ def _list_queries(side: Side, by_status: bool, by_keyword: bool) -> tuple[Any, A
     return count, page
 
 
+def _walk_is_cheaper(
+    conn: Connection, side: Side, key: str, status: int | None, matches: int
+) -> bool:
+    """Whether to walk the party's POs newest first (stopping at the page) rather than fetch and
+    sort every match: only when most of its POs match (a keyword like "po-"), since matches can
+    cluster (a year's PoCodes) far from the newest end."""
+    tally = _list_queries(side, bool(status), None, conn.dialect.name)[0]
+    total = conn.execute(tally, {"key": key, "status": status}).scalar_one()
+    return bool(matches * 2 > total)
+
+
 def _escape_like(text: str) -> str:
     return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
 
 
 def list_pos(
-    session: Session | Connection,
+    conn: Connection,
     side: Side,
     key: str,
     *,
@@ -77,19 +115,28 @@ def list_pos(
     perpage: int,
 ) -> dict[str, Any]:
     """``{count, item}``: the side's POs, newest first, filtered by ``Keyword`` (PoCode,
-    ProjectName, VendorName, DocumentReference; case-insensitive) and ``status`` (0: all).
+    ProjectName, VendorName, DocumentReference; case-insensitive substring) and ``status``
+    (0: all).
 
     An item's ``GrandTotal`` is what the buyer pays, delivery included (the PO's
     GrandTotalDeliveryFee): the spec's list example shows 500 for the PO whose document has
     GrandTotal 450 and GrandTotalDeliveryFee 500."""
-    count_query, page_query = _list_queries(side, bool(status), bool(keyword and keyword.strip()))
+    folded = keyword.strip().lower() if keyword else ""
     params: dict[str, Any] = {"key": key, "limit": perpage, "offset": (page - 1) * perpage}
     if status:
         params["status"] = status
-    if keyword and keyword.strip():
-        params["keyword"] = "%" + _escape_like(keyword.strip().lower()) + "%"
-    count = session.execute(count_query, params).scalar_one()
-    rows = session.execute(page_query, params).all() if count else []
+    how: str | None = None
+    if folded:
+        how = "scan"
+        params["keyword"] = "%" + _escape_like(folded) + "%"
+        if conn.dialect.name == "sqlite" and len(folded) >= TRIGRAM:
+            how = "fts"
+            params["match"] = '"' + folded.replace('"', '""') + '"'
+    count_query, page_query = _list_queries(side, bool(status), how, conn.dialect.name)
+    count = conn.execute(count_query, params).scalar_one()
+    if how == "fts" and count and _walk_is_cheaper(conn, side, key, status, count):
+        page_query = _list_queries(side, bool(status), "scan", conn.dialect.name)[1]
+    rows = conn.execute(page_query, params).all() if count else []
     party_name = "VendorName" if side == "Buyer" else "BuyerOrgName"
     return {
         "count": count,

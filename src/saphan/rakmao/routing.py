@@ -93,7 +93,7 @@ async def _read_core(
     scan: bool = False,
 ) -> T:
     """``_run`` for hot read paths: a Core connection, no ORM session. A ``scan`` (a keyword
-    search reads every PO of the org) runs in a worker thread even on SQLite, whose quick reads
+    search, which may read many POs) runs in a worker thread even on SQLite, whose quick reads
     otherwise run on the event loop: it must not hold up every other request meanwhile."""
     rt = runtime(request)
     ring: keys.KeyRing = request.app.state.rakmao_keys
