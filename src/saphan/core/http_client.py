@@ -309,6 +309,10 @@ class SyncAPIClient(BaseClient):
     ) -> httpx.Response:
         """Send, retrying if ``idempotent``; a 2xx response or the mapped error."""
         request = self._build(self._http, method, path, json, headers)
+        return self.send(request, idempotent=idempotent)
+
+    def send(self, request: httpx.Request, *, idempotent: bool = False) -> httpx.Response:
+        """Send a built request (a multipart upload, say) under the same retry policy."""
         retry = 0
         while True:
             try:
@@ -384,6 +388,10 @@ class AsyncAPIClient(BaseClient):
     ) -> httpx.Response:
         """Send, retrying if ``idempotent``; a 2xx response or the mapped error."""
         request = self._build(self._http, method, path, json, headers)
+        return await self.send(request, idempotent=idempotent)
+
+    async def send(self, request: httpx.Request, *, idempotent: bool = False) -> httpx.Response:
+        """Send a built request (a multipart upload, say) under the same retry policy."""
         retry = 0
         while True:
             try:

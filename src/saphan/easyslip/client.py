@@ -13,13 +13,11 @@ FastAPI nor SQLAlchemy.
 from __future__ import annotations
 
 import os
-import time
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar, Literal, TypeVar
 
-import anyio
 import httpx
 from pydantic import BaseModel
 
@@ -222,20 +220,6 @@ class EasySlipClient(_EasySlip, SyncAPIClient):
     def _get(self, path: str, model: type[M]) -> M:
         return self._parse(self.request("GET", path), model)
 
-    def _send(self, request: httpx.Request) -> httpx.Response:
-        retry = 0
-        while True:
-            try:
-                response = self._http.send(request)
-            except httpx.RequestError as exc:
-                delay = self._retry_or_raise(request, retry, False, exc)
-            else:
-                if response.is_success:
-                    return response
-                delay = self._retry_or_raise(request, retry, False, response)
-            time.sleep(delay)
-            retry += 1
-
     def info(self) -> InfoData:
         """Application, branch, quota and credit (uses no quota)."""
         return self._get("/v2/info", InfoResponse).data
@@ -268,7 +252,7 @@ class EasySlipClient(_EasySlip, SyncAPIClient):
             match_amount=match_amount,
             check_duplicate=check_duplicate,
         )
-        response = self._send(self._build_verify(self._http, verify))
+        response = self.send(self._build_verify(self._http, verify))
         return self._parse(response, VerifyBankResponse).data
 
     def verify_truewallet(
@@ -292,7 +276,7 @@ class EasySlipClient(_EasySlip, SyncAPIClient):
             match_amount=match_amount,
             check_duplicate=check_duplicate,
         )
-        response = self._send(self._build_verify(self._http, verify))
+        response = self.send(self._build_verify(self._http, verify))
         return self._parse(response, VerifyTrueWalletResponse).data
 
     def bank_accounts(self) -> list[BankAccountOut]:
@@ -355,20 +339,6 @@ class AsyncEasySlipClient(_EasySlip, AsyncAPIClient):
     async def _get(self, path: str, model: type[M]) -> M:
         return self._parse(await self.request("GET", path), model)
 
-    async def _send(self, request: httpx.Request) -> httpx.Response:
-        retry = 0
-        while True:
-            try:
-                response = await self._http.send(request)
-            except httpx.RequestError as exc:
-                delay = self._retry_or_raise(request, retry, False, exc)
-            else:
-                if response.is_success:
-                    return response
-                delay = self._retry_or_raise(request, retry, False, response)
-            await anyio.sleep(delay)
-            retry += 1
-
     async def info(self) -> InfoData:
         return (await self._get("/v2/info", InfoResponse)).data
 
@@ -398,7 +368,7 @@ class AsyncEasySlipClient(_EasySlip, AsyncAPIClient):
             match_amount=match_amount,
             check_duplicate=check_duplicate,
         )
-        response = await self._send(self._build_verify(self._http, verify))
+        response = await self.send(self._build_verify(self._http, verify))
         return self._parse(response, VerifyBankResponse).data
 
     async def verify_truewallet(
@@ -422,7 +392,7 @@ class AsyncEasySlipClient(_EasySlip, AsyncAPIClient):
             match_amount=match_amount,
             check_duplicate=check_duplicate,
         )
-        response = await self._send(self._build_verify(self._http, verify))
+        response = await self.send(self._build_verify(self._http, verify))
         return self._parse(response, VerifyTrueWalletResponse).data
 
     async def bank_accounts(self) -> list[BankAccountOut]:
