@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -187,14 +188,24 @@ class LiveServer:
     process: subprocess.Popen[bytes]
 
     def stop(self) -> None:
-        self.process.terminate()
+        self._signal(signal.SIGTERM)
         try:
             self.process.wait(10)
         except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(10)
+            self.kill()
         if self.process.stderr is not None:
             self.process.stderr.close()
+
+    def kill(self) -> None:
+        """SIGKILL the server and its worker processes (granian serves from a child)."""
+        self._signal(signal.SIGKILL)
+        self.process.wait(10)
+
+    def _signal(self, signum: int) -> None:
+        try:
+            os.killpg(self.process.pid, signum)
+        except ProcessLookupError:
+            pass
 
 
 def start_live_server(
@@ -213,7 +224,9 @@ def start_live_server(
     args = [sys.executable, "-m", "saphan", "serve", "--port", str(port)]
     if demo:
         args.append("--demo")
-    process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -225,7 +238,7 @@ def start_live_server(
                 return LiveServer(base, database_url, process)
         except httpx.TransportError:
             time.sleep(0.1)
-    process.kill()
+    LiveServer(base, database_url, process).kill()
     raise RuntimeError("saphan serve did not become healthy in 30 s")
 
 

@@ -7,21 +7,27 @@ import logging
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any, cast
 
 from fastapi import FastAPI
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 from starlette.routing import Mount
+from starlette.types import ASGIApp
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from saphan import __version__
 from saphan.config import Settings
 from saphan.core import admin
+from saphan.core.asgi import Dispatch
 from saphan.core.clock import Clock
 from saphan.core.errors import install_error_handlers
 from saphan.core.jsonresponse import ORJSONResponse, json_response
-from saphan.core.observability import AccessLogMiddleware, Metrics
+from saphan.core.observability import Metrics
+from saphan.core.plain_routes import PlainRoutes
 from saphan.core.runtime import Runtime
+from saphan.core.service import NO_TELEMETRY
 from saphan.core.webhooks.admin_api import create_admin_app as webhooks_admin
 from saphan.core.webhooks.inprocess import deliver_in_process
 from saphan.depa.admin_api import create_admin_app as depa_admin
@@ -46,7 +52,7 @@ SERVICES = [
 ]
 
 
-def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Dispatch:
     settings = settings or Settings()
     rt = Runtime.from_settings(settings, clock=clock)
     metrics = Metrics()
@@ -59,9 +65,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         gc.freeze()
         async with deliver_in_process(rt, metrics.registry):
             yield
-        rt.db.dispose()
+        await rt.db.aclose()
 
     app = FastAPI(
+        telemetry=NO_TELEMETRY,
         title="Saphan",
         lifespan=lifespan,
         version=__version__,
@@ -76,7 +83,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> Response:
         try:
-            await run_in_threadpool(rt.db.ping)
+            await rt.db.ping()
         except Exception:
             log.exception("health check failed")
             return json_response({"status": "error", "database": "unreachable"}, status=503)
@@ -96,24 +103,36 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             await run_in_threadpool(demo.reset, rt)
             return json_response({"status": "reset"})
 
-    app.mount("/moi", moi_app(rt))
-    app.mount("/depa", depa_app(rt))
-    app.mount("/rakmao-po", rakmao_po_app(rt))
-    app.mount("/rakmao", rakmao_auth_app(rt))
-    app.mount("/easyslip", easyslip_app(rt))
+    mounts: list[tuple[str, ASGIApp]] = [
+        ("/moi", PlainRoutes(moi_app(rt))),
+        ("/depa", PlainRoutes(depa_app(rt))),
+        ("/rakmao-po", PlainRoutes(rakmao_po_app(rt))),
+        ("/rakmao", PlainRoutes(rakmao_auth_app(rt))),
+        ("/easyslip", PlainRoutes(easyslip_app(rt))),
+    ]
     if settings.admin_token is not None:
-        app.mount("/admin/moi", moi_admin(rt))
-        app.mount("/admin/depa", depa_admin(rt))
-        app.mount("/admin/easyslip", easyslip_admin(rt))
-        app.mount("/admin/webhooks", webhooks_admin(rt))
-        app.mount("/admin/rakmao", rakmao_admin(rt))
+        mounts += [
+            ("/admin/moi", moi_admin(rt)),
+            ("/admin/depa", depa_admin(rt)),
+            ("/admin/easyslip", easyslip_admin(rt)),
+            ("/admin/webhooks", webhooks_admin(rt)),
+            ("/admin/rakmao", rakmao_admin(rt)),
+        ]
+    for prefix, service in mounts:
+        app.mount(prefix, service)
     for route in app.routes:
         if isinstance(route, Mount):
             # Starlette's mount pattern ends in ``.*``, which stops at a newline: a path with an
             # encoded newline (%0A) in a path parameter would fall out of its service to the root
             # 404. Match it to the end so the service answers, in its own envelope.
             route.path_regex = re.compile(route.path_regex.pattern, re.DOTALL)
+    return Dispatch(app, mounts, metrics)
 
-    app.add_middleware(AccessLogMiddleware, metrics=metrics)
 
-    return app
+def behind_proxy() -> ASGIApp:
+    """``create_app()`` with the client address taken from ``X-Forwarded-For`` when a local
+    proxy sends it (what uvicorn's ``proxy_headers`` does), for servers without that option."""
+    # uvicorn types ASGI apps with its own protocol classes; the app is a plain ASGI callable.
+    app: Any = create_app()
+    wrapped: Any = ProxyHeadersMiddleware(app, trusted_hosts="127.0.0.1")
+    return cast(ASGIApp, wrapped)

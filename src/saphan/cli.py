@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import enum
 import os
 import secrets
 
 import typer
 import uvicorn
+from granian import Granian
+from granian.constants import HTTPModes, Interfaces, Loops
+from granian.log import LogLevels
 
 from saphan.config import Settings
 from saphan.core import migrate
@@ -19,6 +23,12 @@ from saphan.depa.dp.cli import app as depa_dp_cli
 from saphan.easyslip.cli import app as easyslip_cli
 from saphan.moi.cli import app as moi_cli
 from saphan.rakmao.cli import app as rakmao_cli
+
+
+class Server(enum.StrEnum):
+    granian = "granian"
+    uvicorn = "uvicorn"
+
 
 app = typer.Typer(help="Saphan: Thai integration APIs as one service.", no_args_is_help=True)
 db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -48,6 +58,9 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
     workers: int = typer.Option(1, min=1, help="Worker processes."),
+    server: Server = typer.Option(
+        Server.granian, help="HTTP server: granian (faster, see bench/RESULTS.md) or uvicorn."
+    ),
 ) -> None:
     """Migrate the database, then serve every API."""
     if demo:
@@ -65,16 +78,30 @@ def serve(
         shown = "localhost" if host in ("0.0.0.0", "127.0.0.1") else host  # noqa: S104
         token = settings.admin_token.get_secret_value() if settings.admin_token else None
         demo_data.print_banner(f"http://{shown}:{port}", token)
-    uvicorn.run(
-        "saphan.app:create_app",
+    if server is Server.uvicorn:
+        uvicorn.run(
+            "saphan.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            access_log=False,
+            log_level="warning",
+            proxy_headers=True,
+        )
+        return
+    Granian(
+        "saphan.app:behind_proxy",
         factory=True,
-        host=host,
+        address=host,
         port=port,
         workers=workers,
-        access_log=False,
-        log_level="warning",
-        proxy_headers=True,
-    )
+        interface=Interfaces.ASGI,
+        loop=Loops.uvloop,
+        http=HTTPModes.http1,
+        log_level=LogLevels.warning,
+        log_access=False,
+    ).serve()
 
 
 @db_cli.command("upgrade")

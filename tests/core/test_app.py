@@ -41,7 +41,7 @@ async def serving(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
         async with httpx.AsyncClient(transport=transport, base_url="http://saphan.test") as http:
             yield http
     finally:
-        app.state.runtime.db.dispose()
+        await app.state.runtime.db.aclose()
 
 
 async def new_dp(admin: httpx.AsyncClient, name: str = "DP Alpha") -> tuple[int, str]:

@@ -187,7 +187,7 @@ async def test_without_an_admin_token_configured_the_operator_api_does_not_exist
             # the provider's own API is there all the same
             assert (await http.get("/depa/openapi.json")).status_code == 200
     finally:
-        app.state.runtime.db.dispose()
+        await app.state.runtime.db.aclose()
     assert await dps(admin) == []  # read back through an app that has the operator API
 
 

@@ -185,7 +185,7 @@ async def test_loopback_is_refused_without_the_allow_list(
             400,
             "URL_INVALID_IP_RANGE",
         )
-    strict.state.runtime.db.dispose()
+    await strict.state.runtime.db.aclose()
 
 
 def test_the_address_rules() -> None:

@@ -24,6 +24,8 @@ PREFIX = "/moi/api/v1"
 AGENT = "1100400012345"
 OTHER_AGENT = "1100400099999"
 CITIZEN = "1234567890121"
+#: How long a write by another process may go unseen here (``core.fresh``: 0.5 s), plus a margin.
+STALENESS = 0.6
 
 
 @dataclass

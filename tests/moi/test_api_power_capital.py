@@ -7,15 +7,21 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+import anyio
 import httpx
 import pytest
+from sqlalchemy import select
 
+from saphan.config import Settings
+from saphan.core.db import Database
 from saphan.core.hashing import key_digest
 from saphan.core.runtime import Runtime
-from saphan.moi import operator
+from saphan.moi import agent_sessions, operator
+from saphan.moi.models import AgentSession
 from tests.moi.conftest import (
     AGENT,
     CITIZEN,
+    STALENESS,
     MakeClient,
     MoiClient,
     add_accounts,
@@ -308,3 +314,54 @@ async def test_post_on_power_capital_is_405_in_the_envelope(
         405,
         error("METHOD_NOT_ALLOWED", 405, "Method not allowed"),
     )
+
+
+# -- revocation: at once in this process, within the staleness bound from any other -------------
+
+
+@pytest.mark.parametrize("revoked", ["session", "client"])
+async def test_a_revocation_through_the_operator_api_is_401_at_once(
+    client: httpx.AsyncClient,
+    admin: httpx.AsyncClient,
+    runtime: Runtime,
+    moi_client: MoiClient,
+    token: str,
+    revoked: str,
+) -> None:
+    # The session is in the app's memory now: its next lookups are served from there.
+    assert (await power_capital(client, CITIZEN, token)).status_code == 200
+    if revoked == "session":
+        [listed] = (await admin.get("/admin/moi/sessions")).json()["items"]
+        ended = await admin.delete(f"/admin/moi/sessions/{listed['id']}")
+    else:
+        ended = await admin.delete(f"/admin/moi/clients/{moi_client.client_id}")
+    assert ended.status_code == 200, ended.text
+
+    refused = await power_capital(client, CITIZEN, token)
+    assert (refused.status_code, refused.json()) == (
+        401,
+        error("INVALID_TOKEN", 401, "Invalid token", CITIZEN),
+    )
+    assert len(audit(runtime)) == 1
+
+
+async def test_a_session_revoked_by_another_process_ends_within_the_staleness_bound(
+    client: httpx.AsyncClient, settings: Settings, runtime: Runtime, token: str
+) -> None:
+    assert (await power_capital(client, CITIZEN, token)).status_code == 200
+    # Another process: its own engine, so nothing in this one learns of its write.
+    other = Database(settings.database_url)
+    try:
+        with other.write() as session:
+            [row] = session.scalars(select(AgentSession))
+            agent_sessions.revoke_session(session, row.id, runtime.clock.now())
+    finally:
+        other.dispose()
+
+    await anyio.sleep(STALENESS)
+    refused = await power_capital(client, CITIZEN, token)
+    assert (refused.status_code, refused.json()) == (
+        401,
+        error("INVALID_TOKEN", 401, "Invalid token", CITIZEN),
+    )
+    assert len(audit(runtime)) == 1

@@ -8,6 +8,7 @@ import json
 import re
 from pathlib import Path
 
+import anyio
 import httpx
 import pytest
 from sqlalchemy import select
@@ -20,6 +21,7 @@ from tests.moi.conftest import (
     CITIZEN,
     OTHER_AGENT,
     PREFIX,
+    STALENESS,
     MoiClient,
     Run,
     authenticate,
@@ -216,6 +218,8 @@ async def test_allow_and_disallow_an_agent(
     ok(run("moi", "agent", "disallow", "ministry-app", OTHER_AGENT))
     refused = await authenticate(client, who, OTHER_AGENT)
     assert (refused.status_code, refused.json()["error"]) == (401, "AGENT_NOT_ALLOWED")
+    # The command is another process: the app sees its session revocation within the bound.
+    await anyio.sleep(STALENESS)
     ended = await power_capital(client, CITIZEN, token)
     assert (ended.status_code, ended.json()["error"]) == (401, "INVALID_TOKEN")
     assert (await power_capital(client, CITIZEN, kept)).status_code == 200

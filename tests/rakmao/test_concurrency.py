@@ -21,8 +21,8 @@ def test_threads_creating_at_once_get_distinct_consecutive_codes(runtime: Runtim
     now = runtime.clock.now()
 
     def create(_: int) -> str:
-        with runtime.db.write() as session:
-            return str(logic.create_po(session, caller, body, now)["PoCode"])
+        with runtime.db.begin() as conn:
+            return str(logic.create_po(conn, caller, body, now)["PoCode"])
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         codes = list(pool.map(create, range(80)))

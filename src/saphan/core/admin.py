@@ -7,15 +7,21 @@ Their errors are ``{"error": {"code": ..., "message": ...}}``.
 from __future__ import annotations
 
 import hmac
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from saphan.core.errors import ServiceError, install_error_handlers
 from saphan.core.jsonresponse import ORJSONResponse
+from saphan.core.request_path import RequestPath, anyone
 from saphan.core.runtime import Runtime
+from saphan.core.service import NO_TELEMETRY
+
+T = TypeVar("T")
 
 _bearer = HTTPBearer(auto_error=False, description="SAPHAN_ADMIN_TOKEN")
 
@@ -104,9 +110,24 @@ async def require_operator(
         raise AdminUnauthorized()
 
 
+#: Every operator route's request path: the token is checked by the app's dependency (below),
+#: bodies by FastAPI; the work runs on a worker thread in an ORM session (operator work is not
+#: hot, and some of it hashes passwords). Its writes bump ``Database.generation``, so this
+#: process's caches drop what they hold at once.
+OPERATOR: RequestPath[None] = RequestPath(identify=anyone, thread=True)
+
+
+async def operate(request: Request, work: Callable[[Session, Runtime], T], *, write: bool) -> T:
+    """Run an operator route's ``work(session, runtime)`` on the operator request path."""
+    return await OPERATOR.run_session(
+        request, lambda session, call: work(session, call.rt), write=write
+    )
+
+
 def create_admin_app(rt: Runtime, *, title: str, description: str) -> FastAPI:
     """A FastAPI app whose every route needs the operator token; routers are added by services."""
     app = FastAPI(
+        telemetry=NO_TELEMETRY,
         title=title,
         description=description,
         version="1",

@@ -5,6 +5,7 @@ Times are stored as naive UTC (see ``core.clock``), the same on both databases.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -12,6 +13,7 @@ from typing import Any, TypeVar
 import anyio
 from sqlalchemy import Connection, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 T = TypeVar("T")
@@ -79,34 +81,53 @@ def _configure_sqlite(engine: Engine) -> None:
 class Database:
     """One engine, the kinds of connection a request needs, and where their work runs.
 
-    PostgreSQL work runs in worker threads, as many as pooled connections. With SQLite, reads
-    run on the event loop itself: an indexed SQLite read takes well under a millisecond, and
-    sqlite3 hands the GIL back and forth on every row, so a thread costs more than it saves
-    (GetDPVouchers, wrk -c16: 530 req/s in one worker thread, 813 inline; 240 with four
-    threads). SQLite writes go to one writer thread (SQLite writes one transaction at a time),
-    where waiting for the file lock cannot hold up the event loop.
+    ``run`` is how a request's database work runs; it never blocks the event loop on I/O:
+
+    - PostgreSQL: on the event loop itself, through SQLAlchemy's asyncio bridge over psycopg's
+      async connections (``AsyncConnection.run_sync``: the same synchronous rules, their I/O
+      awaited in a greenlet). No thread hop, no GIL hand-off per request; reads use autocommit
+      connections (no BEGIN/ROLLBACK round trips).
+    - SQLite: reads on the event loop (an indexed read in WAL mode never waits for the write
+      lock and takes well under a millisecond; a thread hop costs more than it saves), writes on
+      one writer thread (SQLite writes one transaction at a time; waiting for the file lock must
+      not hold up the loop).
+    - ``thread=True`` (operator work, anything CPU-heavy such as password hashing): a worker
+      thread with a pooled synchronous connection, on either database.
+
+    ``connect``/``begin``/``read``/``write`` are the synchronous forms, for commands, jobs and
+    tests. A write through them bumps ``generation``, which tells this process's caches
+    (``core.fresh``) that what they hold may be stale.
     """
 
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = normalise_url(url)
         self.engine = make_engine(self.url, pool_size=pool_size)
         self.sqlite = is_sqlite(self.url)
-        self._threads = anyio.CapacityLimiter(1 if self.sqlite else pool_size)
+        self.pool_size = pool_size
+        #: Bumped by every write this process makes outside the request path's own writes.
+        self.generation = 0
+        self._threads = anyio.CapacityLimiter(pool_size)
+        self._writer_thread = anyio.CapacityLimiter(1)
         self._write_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
         self._reader = sessionmaker(self.engine, expire_on_commit=False)
         self._writer = sessionmaker(self._write_engine, expire_on_commit=False)
+        self._async: AsyncEngine | None = None
+        self._async_reader: AsyncEngine | None = None
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:
-        """A Core connection for hot read paths (no ORM layer)."""
+        """A Core connection for reads (no ORM layer)."""
         with self.engine.connect() as connection:
             yield connection
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
         """A Core write transaction: commits on success, rolls back on any exception."""
-        with self._write_engine.begin() as connection:
-            yield connection
+        try:
+            with self._write_engine.begin() as connection:
+                yield connection
+        finally:
+            self.generation += 1
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -116,18 +137,94 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A transaction that commits on success and rolls back on any exception."""
-        with self._writer.begin() as session:
-            yield session
+        try:
+            with self._writer.begin() as session:
+                yield session
+        finally:
+            self.generation += 1
 
-    async def run(self, work: Callable[[], T], *, write: bool) -> T:
-        """Run ``work()`` where this database's work belongs (see the class docstring)."""
-        if self.sqlite and not write:
-            return work()
-        return await anyio.to_thread.run_sync(work, limiter=self._threads)
+    async def run(
+        self,
+        work: Callable[[Connection], T],
+        *,
+        write: bool,
+        thread: bool = False,
+        slow: bool = False,
+    ) -> T:
+        """``work(connection)`` in one connection, one transaction when ``write`` (committed
+        when it returns, rolled back when it raises), where it belongs (see the class).
+        ``slow``: a read that may scan many rows; on SQLite it runs on a worker thread, not
+        the event loop (PostgreSQL does the scanning in its own process either way)."""
+        if thread or (slow and self.sqlite):
+            return await anyio.to_thread.run_sync(
+                self._sync, work, write, True, limiter=self._threads
+            )
+        if self.sqlite:
+            if not write:
+                with self.engine.connect() as connection:
+                    return work(connection)
+            return await anyio.to_thread.run_sync(
+                self._sync, work, write, False, limiter=self._writer_thread
+            )
+        engine = self._async_engine(write)
+        if write:
+            async with engine.begin() as aconn:
+                return await aconn.run_sync(work)
+        async with engine.connect() as aconn:
+            return await aconn.run_sync(work)
 
-    def ping(self) -> None:
-        with self.engine.connect() as conn:
-            conn.exec_driver_sql("SELECT 1")
+    async def run_session(
+        self, work: Callable[[Session], T], *, write: bool, thread: bool = False
+    ) -> T:
+        """``run`` for work written against an ORM session."""
+
+        def in_session(connection: Connection) -> T:
+            with Session(bind=connection, expire_on_commit=False) as session:
+                result = work(session)
+                if write:
+                    session.flush()
+                return result
+
+        return await self.run(in_session, write=write, thread=thread)
+
+    def _sync(self, work: Callable[[Connection], T], write: bool, bump: bool) -> T:
+        if not write:
+            with self.engine.connect() as connection:
+                return work(connection)
+        try:
+            with self._write_engine.begin() as connection:
+                return work(connection)
+        finally:
+            if bump:
+                self.generation += 1
+
+    def _async_engine(self, write: bool) -> AsyncEngine:
+        """Created on first use, on the running event loop (PostgreSQL only)."""
+        if self._async is None or self._async_reader is None:
+            self._async = create_async_engine(
+                self.url,
+                pool_size=self.pool_size,
+                max_overflow=self.pool_size,
+                pool_recycle=1800,
+                pool_pre_ping=True,
+            )
+            # Reads need no transaction: autocommit spares BEGIN and ROLLBACK round trips.
+            self._async_reader = self._async.execution_options(isolation_level="AUTOCOMMIT")
+        return self._async if write else self._async_reader
+
+    async def ping(self) -> None:
+        """One trivial statement, without blocking the event loop."""
+        await self.run(lambda c: c.exec_driver_sql("SELECT 1"), write=False)
 
     def dispose(self) -> None:
+        """``aclose`` for callers outside an event loop (commands, test teardown)."""
+        if self._async is not None:
+            asyncio.run(self.aclose())
+        self.engine.dispose()
+
+    async def aclose(self) -> None:
+        """Close every connection, the event loop's ones included."""
+        if self._async is not None:
+            await self._async.dispose()
+            self._async = self._async_reader = None
         self.engine.dispose()

@@ -7,12 +7,17 @@ from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from fastapi.telemetry import TelemetryConfig
 from pydantic import BaseModel
 
 from saphan.core.body import document_request_models
 from saphan.core.errors import Renderer, install_error_handlers
 from saphan.core.jsonresponse import ORJSONResponse
 from saphan.core.runtime import Runtime
+
+#: FastAPI's built-in OpenTelemetry hooks, off: they look up the global providers on every
+#: request (environment reads included) though Saphan exports its metrics to Prometheus.
+NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
 
 def create_service_app(
@@ -26,6 +31,7 @@ def create_service_app(
     request_models: Sequence[type[BaseModel]] = (),
 ) -> FastAPI:
     app = FastAPI(
+        telemetry=NO_TELEMETRY,
         title=title,
         version=version,
         description=description,

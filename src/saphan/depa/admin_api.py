@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Annotated, Any, Literal, TypeVar
 
 import orjson
 from fastapi import APIRouter, Body, FastAPI, Query, Request
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
-from saphan.core.admin import AdminBadRequest, admin_runtime
+from saphan.core.admin import AdminBadRequest, operate
 from saphan.core.admin import create_admin_app as base_admin_app
 from saphan.core.runtime import Runtime
 from saphan.depa import operator
@@ -33,60 +31,50 @@ T = TypeVar("T")
 router = APIRouter()
 
 
-async def _write(request: Request, work: Callable[[Session, Runtime], T]) -> T:
-    rt = admin_runtime(request)
-
-    def run() -> T:
-        with rt.db.write() as session:
-            return work(session, rt)
-
-    return await run_in_threadpool(run)
-
-
-async def _read(request: Request, work: Callable[[Session, Runtime], T]) -> T:
-    rt = admin_runtime(request)
-
-    def run() -> T:
-        with rt.db.read() as session:
-            return work(session, rt)
-
-    return await run_in_threadpool(run)
-
-
 @router.post("/dps", status_code=201, response_model=DPOut)
 async def create_dp(body: DPCreate, request: Request) -> DPOut:
     """Register a Digital Provider."""
-    return await _write(
-        request, lambda s, rt: operator.dp_out(operator.create_dp(s, body.name, rt.clock.now()))
+    return await operate(
+        request,
+        lambda s, rt: operator.dp_out(operator.create_dp(s, body.name, rt.clock.now())),
+        write=True,
     )
 
 
 @router.get("/dps", response_model=list[DPOut])
 async def list_dps(request: Request) -> list[DPOut]:
-    return await _read(request, lambda s, _rt: [operator.dp_out(d) for d in operator.list_dps(s)])
+    return await operate(
+        request, lambda s, _rt: [operator.dp_out(d) for d in operator.list_dps(s)], write=False
+    )
 
 
 @router.post("/dps/{dp_id}/keys", status_code=201, response_model=KeyCreated)
 async def issue_key(dp_id: int, request: Request, body: KeyCreate | None = None) -> KeyCreated:
     """Issue an API key; the response is the only time the key is shown."""
     label = body.label if body else ""
-    return await _write(
-        request, lambda s, rt: operator.issue_key(s, rt.secret, dp_id, rt.clock.now(), label=label)
+    return await operate(
+        request,
+        lambda s, rt: operator.issue_key(s, rt.secret, dp_id, rt.clock.now(), label=label),
+        write=True,
     )
 
 
 @router.get("/dps/{dp_id}/keys", response_model=list[KeyOut])
 async def list_keys(dp_id: int, request: Request) -> list[KeyOut]:
-    return await _read(
-        request, lambda s, _rt: [operator.key_out(k) for k in operator.list_keys(s, dp_id)]
+    return await operate(
+        request,
+        lambda s, _rt: [operator.key_out(k) for k in operator.list_keys(s, dp_id)],
+        write=False,
     )
 
 
 @router.delete("/keys/{key_id}", response_model=KeyOut)
 async def revoke_key(key_id: int, request: Request) -> KeyOut:
     """Revoke a key at once; requests with it are 401 from now on."""
-    return await _write(
-        request, lambda s, rt: operator.key_out(operator.revoke_key(s, key_id, rt.clock.now()))
+    return await operate(
+        request,
+        lambda s, rt: operator.key_out(operator.revoke_key(s, key_id, rt.clock.now())),
+        write=True,
     )
 
 
@@ -116,8 +104,10 @@ async def create_vouchers(
         vouchers = operator.parse_vouchers(orjson.dumps(body), "json")
     else:
         raise AdminBadRequest("Send a voucher object, a JSON list of them, or text/csv")
-    created = await _write(
-        request, lambda s, rt: operator.create_vouchers(s, dp_id, vouchers, rt.clock.now())
+    created = await operate(
+        request,
+        lambda s, rt: operator.create_vouchers(s, dp_id, vouchers, rt.clock.now()),
+        write=True,
     )
     return VouchersCreated(created=created)
 
@@ -136,18 +126,19 @@ async def list_vouchers(
             total=total, page=page, perPage=per_page, items=[operator.voucher_out(v) for v in rows]
         )
 
-    return await _read(request, work)
+    return await operate(request, work, write=False)
 
 
 @router.post("/vouchers/{code}/activate", response_model=VoucherOut)
 async def activate(code: str, request: Request, body: Transition | None = None) -> VoucherOut:
     """Bound -> Activated, at ``at`` or now."""
     at = body.at if body and body.at else None
-    return await _write(
+    return await operate(
         request,
         lambda s, rt: operator.voucher_out(
             operator.move_voucher(s, code, ACTIVATED, at or rt.clock.now())
         ),
+        write=True,
     )
 
 
@@ -155,11 +146,12 @@ async def activate(code: str, request: Request, body: Transition | None = None) 
 async def revoke(code: str, request: Request, body: Transition | None = None) -> VoucherOut:
     """Bound or Activated -> Revoked, at ``at`` or now."""
     at = body.at if body and body.at else None
-    return await _write(
+    return await operate(
         request,
         lambda s, rt: operator.voucher_out(
             operator.move_voucher(s, code, REVOKED, at or rt.clock.now())
         ),
+        write=True,
     )
 
 
@@ -174,7 +166,7 @@ async def list_usage(
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> list[UsageOut]:
     """Usage a DP reported, oldest day first."""
-    return await _read(
+    return await operate(
         request,
         lambda s, _rt: operator.list_usage(
             s,
@@ -185,6 +177,7 @@ async def list_usage(
             voucher_code=voucher_code,
             limit=limit,
         ),
+        write=False,
     )
 
 

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.security import APIKeyHeader
-from pydantic import BaseModel
-from sqlalchemy import Connection
 from starlette.responses import Response
 
-from saphan.core.body import json_body, parse_json, read_body
-from saphan.core.jsonresponse import json_response
+from saphan.core.body import json_body
+from saphan.core.fresh import FreshCache
+from saphan.core.request_path import RequestPath, runtime
 from saphan.core.runtime import Runtime
 from saphan.core.service import create_service_app
 from saphan.depa import logic
-from saphan.depa.errors import render
+from saphan.depa.errors import InvalidApiKey, render
 from saphan.depa.schemas import (
     ErrorResponse,
     GetDPVouchersRequest,
@@ -45,26 +43,23 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 ApiKey = Annotated[str | None, Depends(_api_key)]
-M = TypeVar("M", bound=BaseModel)
-Operation = Callable[[Connection, logic.Caller, M, Runtime], dict[str, Any]]
 
 
-async def answer(
-    request: Request, api_key: str | None, model: type[M], operation: Operation[M], *, write: bool
-) -> Response:
-    """Check the key, then read the body, then run the operation: one trip to a worker thread,
-    one connection (one transaction when ``write``)."""
-    rt: Runtime = request.app.state.runtime
-    body = await read_body(request, rt.settings.max_body_bytes)
-    content_type = request.headers.get("content-type")
+async def identify(request: Request) -> logic.Caller:
+    """The DP behind ``x-api-key``, from memory while fresh (``core.fresh``)."""
+    rt = runtime(request)
+    digest = logic.key_of(rt.secret, request.headers.get("x-api-key"))
+    callers: FreshCache[str, logic.Caller | None] = request.app.state.callers
+    caller = await callers.get(
+        digest, lambda: rt.db.run(lambda conn: logic.find_caller(conn, digest), write=False)
+    )
+    if caller is None:
+        raise InvalidApiKey()
+    return caller
 
-    def run() -> dict[str, Any]:
-        with rt.db.begin() if write else rt.db.connect() as conn:
-            caller = logic.authenticate(conn, rt.secret, api_key)
-            return operation(conn, caller, parse_json(model, body, content_type), rt)
 
-    return json_response(await rt.db.run(run, write=write))
-
+#: Key first (a bad key is 401 whatever the body holds), then the body, then the operation.
+PATH = RequestPath(identify=identify)
 
 router = APIRouter(prefix="/api/dp", responses=ERRORS)
 
@@ -75,14 +70,12 @@ router = APIRouter(prefix="/api/dp", responses=ERRORS)
     operation_id="GetDPVouchers",
     openapi_extra=json_body(GetDPVouchersRequest),
 )
-async def get_dp_vouchers(request: Request, api_key: ApiKey) -> Response:
+async def get_dp_vouchers(request: Request, _key: ApiKey = None) -> Response:
     """Retrieve the list of Vouchers approved by depa for the DP, a page at a time."""
-    return await answer(
+    return await PATH.respond(
         request,
-        api_key,
-        GetDPVouchersRequest,
-        lambda conn, who, body, _rt: logic.get_dp_vouchers(conn, who, body),
-        write=False,
+        lambda conn, call: logic.get_dp_vouchers(conn, call.caller, call.body),
+        body=GetDPVouchersRequest,
     )
 
 
@@ -92,16 +85,15 @@ async def get_dp_vouchers(request: Request, api_key: ApiKey) -> Response:
     operation_id="VoucherUsage",
     openapi_extra=json_body(VoucherUsageRequest),
 )
-async def voucher_usage(request: Request, api_key: ApiKey) -> Response:
+async def voucher_usage(request: Request, _key: ApiKey = None) -> Response:
     """Submit daily product usage linked to Voucher codes (at most 100 records, all or nothing).
 
     The system stores one record per voucher and day; duplicates keep the latest record.
     """
-    return await answer(
+    return await PATH.respond(
         request,
-        api_key,
-        VoucherUsageRequest,
-        lambda conn, who, body, rt: logic.voucher_usage(conn, who, body, rt.clock.now()),
+        lambda conn, call: logic.voucher_usage(conn, call.caller, call.body, call.now),
+        body=VoucherUsageRequest,
         write=True,
     )
 
@@ -112,19 +104,17 @@ async def voucher_usage(request: Request, api_key: ApiKey) -> Response:
     operation_id="GetVoucherUsage",
     openapi_extra=json_body(GetVoucherUsageRequest),
 )
-async def get_voucher_usage(request: Request, api_key: ApiKey) -> Response:
+async def get_voucher_usage(request: Request, _key: ApiKey = None) -> Response:
     """Retrieve usage by Voucher code, for verification. An unknown code gives `"data": []`."""
-    return await answer(
+    return await PATH.respond(
         request,
-        api_key,
-        GetVoucherUsageRequest,
-        lambda conn, who, body, _rt: logic.get_voucher_usage(conn, who, body),
-        write=False,
+        lambda conn, call: logic.get_voucher_usage(conn, call.caller, call.body),
+        body=GetVoucherUsageRequest,
     )
 
 
 def create_app(rt: Runtime) -> FastAPI:
-    return create_service_app(
+    app = create_service_app(
         rt,
         title="depa AI-Transformation API",
         version="1",
@@ -133,3 +123,5 @@ def create_app(rt: Runtime) -> FastAPI:
         router=router,
         request_models=[GetDPVouchersRequest, VoucherUsageRequest, GetVoucherUsageRequest],
     )
+    app.state.callers = FreshCache[str, logic.Caller | None](rt.db)
+    return app

@@ -48,14 +48,26 @@ _KEY_LOOKUP = (
 )
 
 
-def authenticate(conn: Connection, secret: bytes, api_key: str | None) -> Caller:
+def key_of(secret: bytes, api_key: str | None) -> str:
+    """The stored digest of ``x-api-key``'s value; MissingApiKey without one."""
     if not api_key or not api_key.strip():
         raise MissingApiKey()
-    digest = key_digest(secret, api_key.strip().lower())
+    return key_digest(secret, api_key.strip().lower())
+
+
+def find_caller(conn: Connection, digest: str) -> Caller | None:
+    """The DP whose live key has ``digest``, or None."""
     row = conn.execute(_KEY_LOOKUP, {"digest": digest}).first()
     if row is None or not digests_equal(row[0], digest):
-        raise InvalidApiKey()
+        return None
     return Caller(dp_id=row[1], dp_name=row[2], voucher_count=row[3])
+
+
+def authenticate(conn: Connection, secret: bytes, api_key: str | None) -> Caller:
+    caller = find_caller(conn, key_of(secret, api_key))
+    if caller is None:
+        raise InvalidApiKey()
+    return caller
 
 
 # -- GetDPVouchers -----------------------------------------------------------------------------

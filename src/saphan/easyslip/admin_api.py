@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
 import orjson
 from fastapi import APIRouter, Body, FastAPI, Query, Request
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
-from saphan.core.admin import AdminBadRequest, admin_runtime
+from saphan.core.admin import AdminBadRequest, operate
 from saphan.core.admin import create_admin_app as base_admin_app
 from saphan.core.runtime import Runtime
 from saphan.easyslip import operator
@@ -31,26 +29,6 @@ T = TypeVar("T")
 router = APIRouter()
 
 
-async def _write(request: Request, work: Callable[[Session, Runtime], T]) -> T:
-    rt = admin_runtime(request)
-
-    def run() -> T:
-        with rt.db.write() as session:
-            return work(session, rt)
-
-    return await run_in_threadpool(run)
-
-
-async def _read(request: Request, work: Callable[[Session, Runtime], T]) -> T:
-    rt = admin_runtime(request)
-
-    def run() -> T:
-        with rt.db.read() as session:
-            return work(session, rt)
-
-    return await run_in_threadpool(run)
-
-
 def _app_out(session: Session, rt: Runtime, app_id: int) -> ApplicationOut:
     return operator.application_out(
         session, operator.get_application(session, app_id), rt.clock.now()
@@ -65,22 +43,23 @@ async def create_application(body: ApplicationCreate, request: Request) -> Appli
         app = operator.create_application(s, body, rt.clock.now())
         return operator.application_out(s, app, rt.clock.now())
 
-    return await _write(request, work)
+    return await operate(request, work, write=True)
 
 
 @router.get("/applications", response_model=list[ApplicationOut])
 async def list_applications(request: Request) -> list[ApplicationOut]:
-    return await _read(
+    return await operate(
         request,
         lambda s, rt: [
             operator.application_out(s, a, rt.clock.now()) for a in operator.list_applications(s)
         ],
+        write=False,
     )
 
 
 @router.get("/applications/{app_id}", response_model=ApplicationOut)
 async def get_application(app_id: int, request: Request) -> ApplicationOut:
-    return await _read(request, lambda s, rt: _app_out(s, rt, app_id))
+    return await operate(request, lambda s, rt: _app_out(s, rt, app_id), write=False)
 
 
 @router.patch("/applications/{app_id}", response_model=ApplicationOut)
@@ -93,7 +72,7 @@ async def update_application(
         operator.update_application(s, app_id, body)
         return _app_out(s, rt, app_id)
 
-    return await _write(request, work)
+    return await operate(request, work, write=True)
 
 
 @router.post("/applications/{app_id}/credit", response_model=ApplicationOut)
@@ -104,36 +83,39 @@ async def change_credit(app_id: int, body: CreditChange, request: Request) -> Ap
         operator.change_credit(s, app_id, body.amount)
         return _app_out(s, rt, app_id)
 
-    return await _write(request, work)
+    return await operate(request, work, write=True)
 
 
 @router.post("/applications/{app_id}/branches", status_code=201, response_model=BranchCreated)
 async def create_branch(app_id: int, body: BranchCreate, request: Request) -> BranchCreated:
     """A branch and its API key; the response is the only time the key is shown."""
-    return await _write(
+    return await operate(
         request,
         lambda s, rt: operator.create_branch(s, rt.secret, app_id, body, rt.clock.now()),
+        write=True,
     )
 
 
 @router.get("/applications/{app_id}/branches", response_model=list[BranchOut])
 async def list_branches(app_id: int, request: Request) -> list[BranchOut]:
-    return await _read(
+    return await operate(
         request,
         lambda s, rt: [
             operator.branch_out(s, b, rt.clock.now()) for b in operator.list_branches(s, app_id)
         ],
+        write=False,
     )
 
 
 @router.patch("/branches/{branch_id}", response_model=BranchOut)
 async def update_branch(branch_id: int, body: BranchUpdate, request: Request) -> BranchOut:
     """Rename, (de)activate (BRANCH_INACTIVE), or set the branch's own monthly limit."""
-    return await _write(
+    return await operate(
         request,
         lambda s, rt: operator.branch_out(
             s, operator.update_branch(s, branch_id, body), rt.clock.now()
         ),
+        write=True,
     )
 
 
@@ -154,8 +136,8 @@ async def record_transfers(
         transfers = operator.parse_transfers(orjson.dumps(body), "json")
     else:
         raise AdminBadRequest("Send a transfer object, a JSON list of them, or text/csv")
-    rows = await _write(
-        request, lambda s, rt: operator.record_transfers(s, transfers, rt.clock.now())
+    rows = await operate(
+        request, lambda s, rt: operator.record_transfers(s, transfers, rt.clock.now()), write=True
     )
     return TransfersCreated(created=len(rows))
 
@@ -167,11 +149,12 @@ async def list_transfers(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[TransferOut]:
     """The ledger, newest first, each with its slip's mini QR text (``payload``)."""
-    return await _read(
+    return await operate(
         request,
         lambda s, _rt: [
             operator.transfer_out(t) for t in operator.list_transfers(s, limit=limit, offset=offset)
         ],
+        write=False,
     )
 
 

@@ -3,6 +3,7 @@ and registered bank accounts, ``Authorization: Bearer <key>``."""
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -16,7 +17,10 @@ from starlette.responses import Response
 
 from saphan.core.body import json_body, read_body
 from saphan.core.errors import ServiceError
+from saphan.core.fresh import FreshCache
+from saphan.core.hashing import key_digest
 from saphan.core.jsonresponse import json_response
+from saphan.core.request_path import RequestPath, runtime
 from saphan.core.runtime import Runtime
 from saphan.core.service import create_service_app
 from saphan.easyslip import fetch, images, miniqr
@@ -24,8 +28,9 @@ from saphan.easyslip.errors import ImageSizeTooLarge, NotFound, SlipNotFound, re
 from saphan.easyslip.inputs import MAX_BODY_BYTES, Kind, SlipInput, parse_body, read_input
 from saphan.easyslip.ledger import Ledger, TableLedger
 from saphan.easyslip.logic import accounts, verify
-from saphan.easyslip.logic.auth import Caller, authenticate
+from saphan.easyslip.logic.auth import Caller, KeyHolder, admit, bearer_key, find_key
 from saphan.easyslip.logic.info import info
+from saphan.easyslip.logic.quota import billing_start
 from saphan.easyslip.schemas import (
     BankAccountCreate,
     BankAccountListResponse,
@@ -50,8 +55,6 @@ happened, to whom, for how much, and whether your application verified the slip 
 re-check and a failed check use none. Errors: `{"success": false, "error": {"code", "message"}}`.
 """
 
-T = TypeVar("T")
-M = TypeVar("M", bound=BaseModel)
 QR = TypeVar("QR")
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -69,44 +72,20 @@ VERIFY_ERRORS: dict[int | str, dict[str, Any]] = {
 router = APIRouter(prefix="/v2", responses=ERRORS)
 
 
-def _rt(request: Request) -> Runtime:
-    rt: Runtime = request.app.state.runtime
-    return rt
+async def identify(request: Request) -> Caller:
+    """The branch behind ``Authorization: Bearer <key>``: the key's row from memory while fresh
+    (``core.fresh``), the status and address checks on every request."""
+    rt = runtime(request)
+    digest = key_digest(rt.secret, bearer_key(request.headers.get("authorization")))
+    keys: FreshCache[str, KeyHolder | None] = request.app.state.keys
+    holder = await keys.get(
+        digest, lambda: rt.db.run(lambda conn: find_key(conn, digest), write=False)
+    )
+    return admit(holder, request.client.host if request.client else None)
 
 
-async def _caller(request: Request) -> Caller:
-    rt = _rt(request)
-    header = request.headers.get("authorization")
-    client_ip = request.client.host if request.client else None
-
-    def run() -> Caller:
-        with rt.db.connect() as conn:
-            return authenticate(conn, rt.secret, header, client_ip)
-
-    return await rt.db.run(run, write=False)
-
-
-async def _authed(request: Request, work: Callable[[Connection, Caller], T], *, write: bool) -> T:
-    """Check the key, then ``work``, on one connection (one transaction when ``write``)."""
-    rt = _rt(request)
-    header = request.headers.get("authorization")
-    client_ip = request.client.host if request.client else None
-
-    def run() -> T:
-        with rt.db.begin() if write else rt.db.connect() as conn:
-            return work(conn, authenticate(conn, rt.secret, header, client_ip))
-
-    return await rt.db.run(run, write=write)
-
-
-async def _db(request: Request, work: Callable[[Connection], T], *, write: bool) -> T:
-    rt = _rt(request)
-
-    def run() -> T:
-        with rt.db.begin() if write else rt.db.connect() as conn:
-            return work(conn)
-
-    return await rt.db.run(run, write=write)
+#: Key first (a bad key is 401 whatever the body holds), then the body, then the operation.
+PATH = RequestPath(identify=identify, parse=parse_body)
 
 
 def _allow(rt: Runtime) -> list[fetch.Network]:
@@ -158,10 +137,12 @@ async def _verify(
     model: type[BaseModel],
     sources: tuple[Kind, ...],
     parse: Callable[[str], QR],
-    operation: Callable[[Connection, Ledger, Caller, QR, verify.Options], dict[str, Any]],
+    operation: Callable[[Connection, Ledger, Caller, QR, verify.Options, dt.datetime], Any],
 ) -> Response:
-    rt = _rt(request)
-    caller = await _caller(request)
+    """The request path with the slip's own input step: the body (JSON or multipart, up to
+    the reference's image limit), then the QR read off it (images decode on a worker thread),
+    then the verification in one transaction."""
+    call = await PATH.call(request)
     try:
         body = await read_body(request, MAX_BODY_BYTES)
     except ServiceError as exc:
@@ -169,19 +150,29 @@ async def _verify(
             raise ImageSizeTooLarge() from exc
         raise
     source = await read_input(body, request.headers, model, sources)  # type: ignore[arg-type]
-    qr = _first_slip(await _qr_texts(rt, source, lambda text: _is(parse, text)), parse)
+    qr = _first_slip(await _qr_texts(call.rt, source, lambda text: _is(parse, text)), parse)
     ledger: Ledger = request.app.state.ledger
-    result = await _db(
-        request, lambda conn: operation(conn, ledger, caller, qr, source.options), write=True
+    result = await call.rt.db.run(
+        lambda conn: operation(conn, ledger, call.caller, qr, source.options, call.now),
+        write=True,
     )
-    return json_response(result)
+    # This process's own verification is seen by its next /v2/info at once.
+    infos: FreshCache[tuple[int, dt.date], dict[str, Any]] = request.app.state.infos
+    infos.clear()
+    return PATH.render(result, 200, None)
 
 
 @router.get("/info", response_model=InfoResponse, operation_id="info")
 async def get_info(request: Request) -> Response:
     """The application, its branch, quota use and credit, and the plan. Uses no quota."""
-    now = _rt(request).clock.now()
-    return json_response(await _authed(request, lambda c, who: info(c, who, now), write=False))
+    call = await PATH.call(request)
+    caller, now = call.caller, call.now
+    infos: FreshCache[tuple[int, dt.date], dict[str, Any]] = request.app.state.infos
+    answer = await infos.get(
+        (caller.branch_id, billing_start(caller, now)),
+        lambda: call.rt.db.run(lambda conn: info(conn, caller, now), write=False),
+    )
+    return PATH.render(answer, 200, None)
 
 
 @router.get("/health", response_model=HealthResponse, operation_id="health", responses={})
@@ -193,7 +184,7 @@ async def health() -> Response:
 @router.get("/banks", response_model=BanksResponse, operation_id="banks")
 async def banks(request: Request) -> Response:
     """The banks EasySlip knows, with their codes."""
-    await _caller(request)
+    await identify(request)
     return json_response(
         {"success": True, "message": "Banks retrieved successfully", "data": banks_json()}
     )
@@ -237,15 +228,12 @@ def _verify_body(model: type[BaseModel]) -> dict[str, Any]:
 async def verify_bank(request: Request) -> Response:
     """Verify a bank-transfer slip: exactly one of `payload`, `image` (multipart), `base64`,
     `url`."""
-    now = _rt(request).clock.now()
     return await _verify(
         request,
         VerifyBankRequest,
         ("payload", "image", "base64", "url"),
         miniqr.parse_bank,
-        lambda conn, ledger, caller, qr, opts: verify.verify_bank(
-            conn, ledger, caller, qr, opts, now
-        ),
+        verify.verify_bank,
     )
 
 
@@ -258,15 +246,12 @@ async def verify_bank(request: Request) -> Response:
 )
 async def verify_truewallet(request: Request) -> Response:
     """Verify a TrueMoney Wallet slip: exactly one of `image` (multipart), `base64`, `url`."""
-    now = _rt(request).clock.now()
     return await _verify(
         request,
         VerifyTrueWalletRequest,
         ("image", "base64", "url"),
         miniqr.parse_truewallet,
-        lambda conn, ledger, caller, qr, opts: verify.verify_truewallet(
-            conn, ledger, caller, qr, opts, now
-        ),
+        verify.verify_truewallet,
     )
 
 
@@ -275,13 +260,7 @@ async def verify_truewallet(request: Request) -> Response:
 )
 async def list_bank_accounts(request: Request) -> Response:
     """The application's registered bank accounts (what `matchAccount` matches)."""
-    return json_response(await _authed(request, accounts.list_accounts, write=False))
-
-
-async def _body(request: Request, model: type[M]) -> M:
-    rt = _rt(request)
-    body = await read_body(request, rt.settings.max_body_bytes)
-    return parse_body(model, body, request.headers.get("content-type"))
+    return await PATH.respond(request, lambda conn, call: accounts.list_accounts(conn, call.caller))
 
 
 @router.post(
@@ -294,11 +273,13 @@ async def _body(request: Request, model: type[M]) -> M:
 )
 async def create_bank_account(request: Request) -> Response:
     """Register a receiving account."""
-    caller = await _caller(request)
-    body = await _body(request, BankAccountCreate)
-    now = _rt(request).clock.now()
-    result = await _db(request, lambda c: accounts.create_account(c, caller, body, now), write=True)
-    return json_response(result, status=201)
+    return await PATH.respond(
+        request,
+        lambda conn, call: accounts.create_account(conn, call.caller, call.body, call.now),
+        body=BankAccountCreate,
+        write=True,
+        status=201,
+    )
 
 
 def _account_id(value: str) -> int:
@@ -315,13 +296,17 @@ def _account_id(value: str) -> int:
 )
 async def update_bank_account(id: str, request: Request) -> Response:
     """Change a registered account's `extraVerify` (the receiver's name must match too)."""
-    caller = await _caller(request)
+    call = await PATH.call(request)
     account_id = _account_id(id)
-    body = await _body(request, BankAccountUpdate)
-    result = await _db(
-        request, lambda c: accounts.update_account(c, caller, account_id, body), write=True
+    body = await PATH.body(request, BankAccountUpdate)
+    return PATH.render(
+        await call.rt.db.run(
+            lambda conn: accounts.update_account(conn, call.caller, account_id, body),
+            write=True,
+        ),
+        200,
+        None,
     )
-    return json_response(result)
 
 
 @router.delete(
@@ -329,12 +314,15 @@ async def update_bank_account(id: str, request: Request) -> Response:
 )
 async def delete_bank_account(id: str, request: Request) -> Response:
     """Remove a registered account."""
-    caller = await _caller(request)
+    call = await PATH.call(request)
     account_id = _account_id(id)
-    result = await _db(
-        request, lambda c: accounts.delete_account(c, caller, account_id), write=True
+    return PATH.render(
+        await call.rt.db.run(
+            lambda conn: accounts.delete_account(conn, call.caller, account_id), write=True
+        ),
+        200,
+        None,
     )
-    return json_response(result)
 
 
 def create_app(rt: Runtime, *, ledger: Ledger | None = None) -> FastAPI:
@@ -353,4 +341,6 @@ def create_app(rt: Runtime, *, ledger: Ledger | None = None) -> FastAPI:
         ],
     )
     app.state.ledger = ledger or TableLedger()
+    app.state.keys = FreshCache[str, KeyHolder | None](rt.db)
+    app.state.infos = FreshCache[tuple[int, dt.date], dict[str, Any]](rt.db)
     return app

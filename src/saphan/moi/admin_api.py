@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, FastAPI, Path, Query, Request
 from sqlalchemy.orm import Session
 
-from saphan.core.admin import AdminError, AdminErrorResponse, AdminInvalid, admin_runtime
+from saphan.core.admin import AdminError, AdminErrorResponse, AdminInvalid, operate
 from saphan.core.admin import create_admin_app as base_admin_app
 from saphan.core.body import document_request_models, read_body
 from saphan.core.errors import is_json
@@ -55,33 +54,13 @@ class UnsupportedMediaType(AdminError):
     message = "Content-Type must be application/json or text/csv"
 
 
-async def _write(request: Request, work: Callable[[Session, Runtime], T]) -> T:
-    rt = admin_runtime(request)
-
-    def run() -> T:
-        with rt.db.write() as session:
-            return work(session, rt)
-
-    return await rt.db.run(run, write=True)
-
-
-async def _read(request: Request, work: Callable[[Session, Runtime], T]) -> T:
-    rt = admin_runtime(request)
-
-    def run() -> T:
-        with rt.db.read() as session:
-            return work(session, rt)
-
-    return await rt.db.run(run, write=False)
-
-
 # -- client systems ----------------------------------------------------------------------------
 
 
 @router.post("/clients", status_code=201, response_model=ClientCreated)
 async def create_client(body: ClientCreate, request: Request) -> ClientCreated:
     """Register a client system. The answer carries its ClientSecret: the only time it is shown."""
-    return await _write(
+    return await operate(
         request,
         lambda s, rt: operator.register_client(
             s,
@@ -92,20 +71,24 @@ async def create_client(body: ClientCreate, request: Request) -> ClientCreated:
             any_agent=body.anyAgent,
             agents=body.agents,
         ),
+        write=True,
     )
 
 
 @router.get("/clients", response_model=list[ClientOut])
 async def list_clients(request: Request) -> list[ClientOut]:
     """Every client system, revoked ones too; never a secret."""
-    return await _read(request, lambda s, rt: operator.list_clients(s, rt.clock.now()))
+    return await operate(
+        request, lambda s, rt: operator.list_clients(s, rt.clock.now()), write=False
+    )
 
 
 @router.get("/clients/{client_id}", response_model=ClientOut)
 async def show_client(client_id: str, request: Request) -> ClientOut:
-    return await _read(
+    return await operate(
         request,
         lambda s, rt: operator.client_out(s, operator.get_client(s, client_id), rt.clock.now()),
+        write=False,
     )
 
 
@@ -118,7 +101,7 @@ async def update_client(client_id: str, body: ClientUpdate, request: Request) ->
         client = operator.update_client(s, client_id, now, name=body.name, any_agent=body.anyAgent)
         return operator.client_out(s, client, now)
 
-    return await _write(request, work)
+    return await operate(request, work, write=True)
 
 
 @router.delete("/clients/{client_id}", response_model=ClientOut)
@@ -129,15 +112,17 @@ async def revoke_client(client_id: str, request: Request) -> ClientOut:
         now = rt.clock.now()
         return operator.client_out(s, operator.revoke_client(s, client_id, now), now)
 
-    return await _write(request, work)
+    return await operate(request, work, write=True)
 
 
 @router.post("/clients/{client_id}/secret", response_model=ClientCreated)
 async def rotate_secret(client_id: str, request: Request) -> ClientCreated:
     """A new ClientSecret, shown this once. The old one stops working at once, and the
     client's open sessions end (whoever held the old secret may have opened them)."""
-    return await _write(
-        request, lambda s, rt: operator.rotate_secret(s, rt.secret, client_id, rt.clock.now())
+    return await operate(
+        request,
+        lambda s, rt: operator.rotate_secret(s, rt.secret, client_id, rt.clock.now()),
+        write=True,
     )
 
 
@@ -148,7 +133,7 @@ async def allow_agent(client_id: str, agent_id: AgentPath, request: Request) -> 
     def work(s: Session, rt: Runtime) -> ClientOut:
         return operator.client_out(s, operator.allow_agent(s, client_id, agent_id), rt.clock.now())
 
-    return await _write(request, work)
+    return await operate(request, work, write=True)
 
 
 @router.delete("/clients/{client_id}/agents/{agent_id}", response_model=ClientOut)
@@ -159,7 +144,7 @@ async def disallow_agent(client_id: str, agent_id: AgentPath, request: Request) 
         now = rt.clock.now()
         return operator.client_out(s, operator.disallow_agent(s, client_id, agent_id, now), now)
 
-    return await _write(request, work)
+    return await operate(request, work, write=True)
 
 
 # -- sessions ----------------------------------------------------------------------------------
@@ -188,14 +173,16 @@ async def list_sessions(
         )
         return SessionPage(total=total, page=page, perPage=per_page, items=items)
 
-    return await _read(request, work)
+    return await operate(request, work, write=False)
 
 
 @router.delete("/sessions/{session_id}", response_model=SessionOut)
 async def revoke_session(session_id: int, request: Request) -> SessionOut:
     """End one session now; PowerCapital with its token is 401 from now on."""
-    return await _write(
-        request, lambda s, rt: agent_sessions.revoke_session(s, session_id, rt.clock.now())
+    return await operate(
+        request,
+        lambda s, rt: agent_sessions.revoke_session(s, session_id, rt.clock.now()),
+        write=True,
     )
 
 
@@ -203,11 +190,12 @@ async def revoke_session(session_id: int, request: Request) -> SessionOut:
 async def revoke_sessions(body: SessionsRevoke, request: Request) -> Revoked:
     """End every open session of a client system, of an agent (at every client system), or of
     an agent at one client system."""
-    revoked = await _write(
+    revoked = await operate(
         request,
         lambda s, rt: agent_sessions.revoke_sessions_of(
             s, rt.clock.now(), client_id=body.clientId, agent_id=body.agentId
         ),
+        write=True,
     )
     return Revoked(revoked=revoked)
 
@@ -232,7 +220,7 @@ async def list_audit(
         )
         return AuditPage(total=total, page=page, perPage=per_page, items=items)
 
-    return await _read(request, work)
+    return await operate(request, work, write=False)
 
 
 # -- accounts ----------------------------------------------------------------------------------
@@ -285,7 +273,7 @@ async def import_accounts(request: Request) -> ImportOut:
             bills=result.bills,
         )
 
-    return await _write(request, work)
+    return await operate(request, work, write=True)
 
 
 @router.get("/accounts/{citizen_id}", response_model=list[AccountOut])
@@ -300,7 +288,9 @@ async def holder_accounts(
     ],
 ) -> list[AccountOut]:
     """A holder's accounts of both layouts, with how many bills each holds and their dates."""
-    return await _read(request, lambda s, _rt: lookup_audit.holder_accounts(s, citizen_id))
+    return await operate(
+        request, lambda s, _rt: lookup_audit.holder_accounts(s, citizen_id), write=False
+    )
 
 
 def create_admin_app(rt: Runtime) -> FastAPI:

@@ -8,8 +8,10 @@ from fastapi import APIRouter, Depends, FastAPI, Path, Request
 from fastapi.security import APIKeyHeader
 from starlette.responses import Response
 
-from saphan.core.body import json_body, parse_json, read_body
-from saphan.core.jsonresponse import json_response
+from saphan.config import Settings
+from saphan.core.body import json_body
+from saphan.core.fresh import FreshCache
+from saphan.core.request_path import RequestPath, anyone, runtime
 from saphan.core.runtime import Runtime
 from saphan.core.service import create_service_app
 from saphan.moi import logic
@@ -23,8 +25,8 @@ for central electricity data, revision 1). An agent of a registered client syste
 or company's electricity accounts with their latest six bills. Every lookup is audited.
 """
 
-_token = APIKeyHeader(name="Token", auto_error=False, description="The session token")
-Token = Annotated[str | None, Depends(_token)]
+_token_header = APIKeyHeader(name="Token", auto_error=False, description="The session token")
+Token = Annotated[str | None, Depends(_token_header)]
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "Malformed AgentID, CitizenID or body"},
@@ -32,6 +34,29 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     429: {"model": ErrorResponse, "description": "The client system's lookup quota is used up"},
     500: {"model": ErrorResponse, "description": "Server-side error"},
 }
+
+
+async def identify(request: Request) -> logic.Caller:
+    """The agent behind the ``Token`` header. Its session is served from memory while fresh
+    (``core.fresh``); whether it has expired is decided anew at each request's time."""
+    rt = runtime(request)
+    digest = logic.token_digest(rt.secret, request.headers.get("Token"))
+    sessions: FreshCache[str, logic.LiveSession | None] = request.app.state.sessions
+    session = await sessions.get(
+        digest, lambda: rt.db.run(lambda conn: logic.find_session(conn, digest), write=False)
+    )
+    return logic.session_caller(session, rt.clock.now())
+
+
+#: PowerCapital's: the session first, then lookup, quota check and audit in one transaction.
+PATH = RequestPath(identify=identify)
+#: Authenticate's: its credentials are in its body, checked by the operation.
+AUTH_PATH = RequestPath(identify=anyone)
+
+
+def _quota(settings: Settings) -> logic.Quota:
+    return logic.Quota(settings.moi_quota_per_minute or None, settings.moi_quota_per_day or None)
+
 
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
 
@@ -59,19 +84,16 @@ async def authenticate(
     ],
 ) -> Response:
     """Open an 8-hour session for the agent with the client system's ClientID and ClientSecret."""
-    rt: Runtime = request.app.state.runtime
     logic.check_agent_id(AgentID)
-    body = await read_body(request, rt.settings.max_body_bytes)
-    content_type = request.headers.get("content-type")
-    credentials = parse_json(AuthenticateRequest, body, content_type)
-    now = rt.clock.now()
-
-    def run() -> str:
-        with rt.db.write() as session:
-            return logic.authenticate(session, rt.secret, AgentID, credentials, now)
-
-    token = await rt.db.run(run, write=True)
-    return json_response(logic.AUTHORIZED, headers={"Token": token})
+    token = await AUTH_PATH.run_session(
+        request,
+        lambda session, call: logic.authenticate(
+            session, call.rt.secret, AgentID, call.body, call.now
+        ),
+        body=AuthenticateRequest,
+        write=True,
+    )
+    return AUTH_PATH.render(logic.AUTHORIZED, 200, {"Token": token})
 
 
 @router.get(
@@ -82,7 +104,6 @@ async def authenticate(
 )
 async def power_capital(
     request: Request,
-    token: Token,
     CitizenID: Annotated[
         str,
         Path(
@@ -90,33 +111,33 @@ async def power_capital(
             json_schema_extra={"pattern": "^[0-9]{13}$", "example": "3102400001917"},
         ),
     ],
+    _token: Token = None,
 ) -> Response:
     """A citizen's electricity accounts, each with its latest 6 bills, newest first.
 
     No accounts: 200 with `rowCount` `"0"` and `empty` `"Y"`.
     """
-    rt: Runtime = request.app.state.runtime
-    now = rt.clock.now()
-    checksum = rt.settings.moi_citizen_checksum
-    settings = rt.settings
-    quota = logic.Quota(settings.moi_quota_per_minute or None, settings.moi_quota_per_day or None)
-
-    def run() -> dict[str, Any]:
-        try:
-            with rt.db.begin() as conn:
-                who = logic.caller(conn, rt.secret, token, now)
-                return logic.power_capital(
-                    conn, rt.secret, who, CitizenID, now, checksum=checksum, quota=quota
-                )
-        except MoiError as error:
-            error.citizen_id = CitizenID  # echoed in `id`, as a successful answer does
-            raise
-
-    return json_response(await rt.db.run(run, write=True))
+    try:
+        return await PATH.respond(
+            request,
+            lambda conn, call: logic.power_capital(
+                conn,
+                call.rt.secret,
+                call.caller,
+                CitizenID,
+                call.now,
+                checksum=call.rt.settings.moi_citizen_checksum,
+                quota=_quota(call.rt.settings),
+            ),
+            write=True,
+        )
+    except MoiError as error:
+        error.citizen_id = CitizenID  # echoed in `id`, as a successful answer does
+        raise
 
 
 def create_app(rt: Runtime) -> FastAPI:
-    return create_service_app(
+    app = create_service_app(
         rt,
         title="MOI central electricity data API",
         version="1",
@@ -125,3 +146,5 @@ def create_app(rt: Runtime) -> FastAPI:
         router=router,
         request_models=[AuthenticateRequest],
     )
+    app.state.sessions = FreshCache[str, logic.LiveSession | None](rt.db)
+    return app

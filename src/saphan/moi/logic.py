@@ -141,20 +141,41 @@ _SESSION_BY_DIGEST = (
 )
 
 
-def caller(conn: Connection, secret: bytes, token: str | None, now: dt.datetime) -> Caller:
-    """The session a ``Token`` header names: missing, unknown, revoked, expired -> 401."""
+def token_digest(secret: bytes, token: str | None) -> str:
+    """The stored digest of a ``Token`` header's value; MissingToken without one."""
     if not token or not token.strip():
         raise MissingToken()
-    digest = key_digest(secret, token.strip())
+    return key_digest(secret, token.strip())
+
+
+@dataclass(frozen=True, slots=True)
+class LiveSession:
+    """A session neither revoked nor of a revoked client: what may be kept in memory, since
+    whether it has expired depends only on the time of each request."""
+
+    caller: Caller
+    #: Naive UTC.
+    expires_at: dt.datetime
+
+
+def find_session(conn: Connection, digest: str) -> LiveSession | None:
+    """The session whose token has ``digest``; None when unknown or revoked."""
     row = conn.execute(_SESSION_BY_DIGEST, {"digest": digest}).first()
     if row is None or not digests_equal(row[0], digest):
-        raise InvalidToken()
+        return None
     _digest, client_id, agent_id, expires_at, revoked_at, client_revoked = row
     if revoked_at is not None or client_revoked is not None:
+        return None
+    return LiveSession(Caller(client_id=client_id, agent_id=agent_id), expires_at)
+
+
+def session_caller(session: LiveSession | None, now: dt.datetime) -> Caller:
+    """Who a looked-up session lets call at ``now``: unknown, revoked, expired -> 401."""
+    if session is None:
         raise InvalidToken()
-    if to_utc_naive(now) >= expires_at:
+    if to_utc_naive(now) >= session.expires_at:
         raise TokenExpired()
-    return Caller(client_id=client_id, agent_id=agent_id)
+    return session.caller
 
 
 # -- quota -------------------------------------------------------------------------------------

@@ -9,16 +9,18 @@ from typing import Any
 
 import anyio
 from fastapi import APIRouter, FastAPI, Request
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from saphan.core.hashing import verify_password
 from saphan.core.jsonresponse import json_response
+from saphan.core.request_path import Call, runtime
 from saphan.core.runtime import Runtime
 from saphan.core.service import create_service_app
 from saphan.rakmao import keys, tokens
 from saphan.rakmao.errors import InvalidCredentials, InvalidRefreshToken, render
 from saphan.rakmao.schemas import AuthenString, Envelope, RefreshTokenBody, TokenData
-from saphan.rakmao.wire import ERRORS, policy, read_json, runtime, success, validate
+from saphan.rakmao.wire import ERRORS, OPEN, policy, success
 
 DESCRIPTION = """\
 Rakmao's authentication ("Rakmao Environment"). Send your authen string (base64 of
@@ -31,7 +33,7 @@ are EdDSA JWTs, verifiable with the keys at `/.well-known/jwks.json`.
 
 def _body(model: str) -> dict[str, Any]:
     """The body: the bare JSON string (the spec's example), the object, or plain text."""
-    bare = {"type": "string", "minLength": 1}
+    bare = {"type": "string", "minLength": 1, "maxLength": 4096}
     either = {"anyOf": [bare, {"$ref": f"#/components/schemas/{model}"}]}
     return {
         "requestBody": {
@@ -54,26 +56,22 @@ router = APIRouter(responses=ERRORS)
 async def request_api_token(request: Request) -> Response:
     """Log in with the authen string: a new token, refresh token and expiration."""
     rt = runtime(request)
-    data = await read_json(request, allow_text=True)
-    authen = data if isinstance(data, str) else validate(AuthenString, data).authenString
-    credentials = tokens.decode_authen_string(authen)
+    body = await OPEN.body(request, AuthenString)
+    credentials = tokens.decode_authen_string(body.authenString)
     rules = policy(rt)
-    ring = _ring(request)
     now = rt.clock.now()
-
-    def check() -> tokens.LoginCheck:
-        with rt.db.read() as session:
-            return tokens.login_check(session, rt.secret, rules, credentials, now)
-
-    found = await rt.db.run(check, write=False)
-    # An unknown user is verified against a dummy hash: both cost the same.
+    found = await OPEN.run_session(
+        request, lambda s, _call: tokens.login_check(s, rt.secret, rules, credentials, now)
+    )
+    # Off the event loop (argon2 is slow on purpose); an unknown user is verified against a
+    # dummy hash, so both cost the same.
     ok = await anyio.to_thread.run_sync(verify_password, found.password_hash, credentials.Password)
-
-    def finish() -> dict[str, Any] | None:
-        with rt.db.write() as session:
-            return tokens.login_finish(session, ring, rules, found, ok, now, time.monotonic())
-
-    issued = await rt.db.run(finish, write=True)
+    ring = _ring(request)
+    issued = await OPEN.run_session(
+        request,
+        lambda s, _call: tokens.login_finish(s, ring, rules, found, ok, now, time.monotonic()),
+        write=True,
+    )
     if issued is None:
         raise InvalidCredentials()
     return success(issued)
@@ -88,18 +86,14 @@ async def request_api_token(request: Request) -> Response:
 async def renew_api_token(request: Request) -> Response:
     """A new token and refresh token for the latest refresh token. Presenting an older one
     revokes every token of that login."""
-    rt = runtime(request)
-    data = await read_json(request, allow_text=True)
-    presented = data if isinstance(data, str) else validate(RefreshTokenBody, data).refreshToken
-    rules = policy(rt)
     ring = _ring(request)
-    now = rt.clock.now()
 
-    def run() -> dict[str, Any] | None:
-        with rt.db.write() as session:
-            return tokens.renew(session, ring, rules, presented, now, time.monotonic())
+    def renew(session: Session, call: Call[None, RefreshTokenBody]) -> dict[str, Any] | None:
+        return tokens.renew(
+            session, ring, policy(call.rt), call.body.refreshToken, call.now, time.monotonic()
+        )
 
-    issued = await rt.db.run(run, write=True)
+    issued = await OPEN.run_session(request, renew, body=RefreshTokenBody, write=True)
     if issued is None:
         raise InvalidRefreshToken(
             "This refresh token was already used; every token of its login is revoked"
@@ -120,22 +114,17 @@ async def renew_api_token(request: Request) -> Response:
 async def jwks(request: Request) -> Response:
     """Public keys that verify Saphan's Rakmao JWTs (EdDSA, Ed25519), by ``kid``. A standard JWK
     Set, not the Rakmao envelope, so that JWT libraries can read it directly."""
-    rt = runtime(request)
+    settings = runtime(request).settings
     keep = dt.timedelta(
-        seconds=max(
-            rt.settings.rakmao_access_token_seconds, rt.settings.rakmao_refresh_token_seconds
-        )
+        seconds=max(settings.rakmao_access_token_seconds, settings.rakmao_refresh_token_seconds)
     )
-    now = rt.clock.now()
-
-    def run() -> list[dict[str, Any]]:
-        with rt.db.read() as session:
-            return [
-                {**k.public_jwk, "alg": tokens.ALGORITHM, "use": "sig"}
-                for k in keys.published(session, now, keep)
-            ]
-
-    found = await rt.db.run(run, write=False)
+    found = await OPEN.run_session(
+        request,
+        lambda s, call: [
+            {**k.public_jwk, "alg": tokens.ALGORITHM, "use": "sig"}
+            for k in keys.published(s, call.now, keep)
+        ],
+    )
     return json_response({"keys": found}, headers={"Cache-Control": "public, max-age=300"})
 
 

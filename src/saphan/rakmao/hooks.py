@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from saphan.config import Settings
@@ -256,17 +256,9 @@ def enqueue_event(
     return [enqueue(session, sub, name, dict(payload), now) for sub in subscriptions.all()]
 
 
-def missing_types(conn: Session | Connection, caller: Caller, side: machine.Side) -> list[int]:
+def missing_types(caller: Caller, registered: Collection[int], side: machine.Side) -> list[int]:
     """The types of ``side`` the caller's account has not registered ("register before use")."""
-    wanted = side_types(caller, side)
-    have = set(
-        conn.execute(
-            select(WebhookRegistration.type).where(
-                WebhookRegistration.account_id == caller.account_id
-            )
-        ).scalars()
-    )
-    return [t for t in wanted if t not in have]
+    return [t for t in side_types(caller, side) if t not in registered]
 
 
 def registration(session: Session, registration_id: str) -> WebhookRegistration:

@@ -58,6 +58,14 @@ def _decrypt(secret: bytes, kid: str, stored: str) -> bytes:
     return AESGCM(_wrapping_key(secret)).decrypt(blob[:12], blob[12:], kid.encode())
 
 
+class NotLoaded(LookupError):
+    """This process has not looked up the public key ``kid`` yet (``KeyRing.public`` does)."""
+
+    def __init__(self, kid: str) -> None:
+        super().__init__(kid)
+        self.kid = kid
+
+
 @dataclass(frozen=True)
 class ActiveKey:
     kid: str
@@ -152,6 +160,14 @@ class KeyRing:
             self._active = None
             self._public.clear()
             self.verified.clear()
+
+    def loaded(self, kid: str) -> Ed25519PublicKey | None:
+        """``public`` without I/O, for the event loop: ``NotLoaded`` when the ring has not
+        looked ``kid`` up yet."""
+        with self._lock:
+            if kid in self._public:
+                return self._public[kid]
+        raise NotLoaded(kid)
 
     def public(self, session: Session | Connection, kid: str) -> Ed25519PublicKey | None:
         """The public key for ``kid``, ``None`` if there is none. A key retired by a rotation

@@ -13,7 +13,7 @@ from functools import cache
 from typing import Any, Literal
 
 import orjson
-from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy import Connection, bindparam, delete, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -97,11 +97,10 @@ def _counter_upsert(dialect: str) -> Any:
     ).returning(PoCounter.last)
 
 
-def next_po_code(session: Session, now: dt.datetime) -> str:
+def next_po_code(conn: Connection, now: dt.datetime) -> str:
     """``PO-YYMMDD-NNNN``, numbered per Bangkok day. The counter row is taken with one atomic
     upsert, so concurrent creates (threads, processes) never share a number."""
     day = bangkok_date(now) if now.tzinfo is None else now.astimezone(BANGKOK).date()
-    conn = session.connection()
     number = conn.execute(_counter_upsert(conn.dialect.name), {"day": day}).scalar_one()
     return f"PO-{day:%y%m%d}-{number:04d}"
 
@@ -138,18 +137,17 @@ _PO_INSERT = insert(PurchaseOrder)
 _ITEM_INSERT = insert(PoItem)
 
 
-def create_po(session: Session, caller: Caller, body: CreatePo, now: dt.datetime) -> dict[str, Any]:
-    """A Draft (3) PO with the next PoCode of the Bangkok day."""
+def create_po(conn: Connection, caller: Caller, body: CreatePo, now: dt.datetime) -> dict[str, Any]:
+    """A Draft (3) PO with the next PoCode of the Bangkok day, in Core statements: the ORM's
+    unit of work cost more than the rest of the request (bench/RESULTS.md), and nothing here
+    needs the objects afterwards."""
     buyer_org(caller, body.OrgId)
     if caller.buyer_tax_id is not None and body.BuyerTaxId != caller.buyer_tax_id:
         raise Forbidden("BuyerTaxId is not your organisation's")
-    code = next_po_code(session, now)
+    code = next_po_code(conn, now)
     stamp = to_utc_naive(now)
     po_id = str(uuid.uuid4())
-    # Core inserts on the session's connection: the ORM's unit of work cost more than the rest
-    # of the request (bench/RESULTS.md); nothing here needs the objects afterwards.
     editable = {column: getattr(body, wire) for column, wire in _EDITABLE.items()}
-    conn = session.connection()
     conn.execute(
         _PO_INSERT,
         {

@@ -26,9 +26,8 @@ from saphan.rakmao.routing import (
     PoIdPath,
     RefQ,
     StatusQ,
-    _documents,
-    _list,
-    _run,
+    respond_documents,
+    respond_list,
 )
 from saphan.rakmao.schemas import (
     BuyerDocument,
@@ -42,7 +41,7 @@ from saphan.rakmao.schemas import (
     SellerAction,
 )
 from saphan.rakmao.webhook_schemas import RegisterWebhook, UpdateWebhook
-from saphan.rakmao.wire import ERRORS, parse, runtime, success
+from saphan.rakmao.wire import ERRORS, PATH, accounts, success
 
 DESCRIPTION = """\
 Rakmao's purchase orders ("RakmaoPO Environment"): a buyer organisation creates POs (Draft),
@@ -71,25 +70,22 @@ router = APIRouter(prefix="/api/v1", responses=ERRORS)
 )
 async def create_po(request: Request, authorization: Authorization = None) -> Response:
     """Create a PO for your organisation: status Draft (3), PoCode `PO-YYMMDD-NNNN`."""
-    body = await parse(request, CreatePo)
-    now = runtime(request).clock.now()
-    return success(
-        await _run(
-            request, authorization, lambda s, who: logic.create_po(s, who, body, now), write=True
-        )
+    return await PATH.respond(
+        request,
+        lambda conn, call: logic.create_po(conn, call.caller, call.body, call.now),
+        body=CreatePo,
+        write=True,
     )
 
 
-async def _status(
-    request: Request, authorization: str | None, po_id: str, path_status: int | None
-) -> Response:
-    body = await parse(request, ChangeStatus)
-    now = runtime(request).clock.now()
+async def _status(request: Request, po_id: str, path_status: int | None) -> Response:
     return success(
-        await _run(
+        await PATH.run_session(
             request,
-            authorization,
-            lambda s, who: logic.change_status(s, who, po_id, path_status, body, now),
+            lambda s, call: logic.change_status(
+                s, call.caller, po_id, path_status, call.body, call.now
+            ),
+            body=ChangeStatus,
             write=True,
         )
     )
@@ -118,7 +114,7 @@ async def change_status(
 ) -> Response:
     """Move your PO to another status (docs/rakmao.md has the table of allowed moves).
     A `Status` in the body must equal the path's."""
-    return await _status(request, authorization, PoId, Status)
+    return await _status(request, PoId, Status)
 
 
 @router.put(
@@ -132,7 +128,7 @@ async def change_status_by_body(
     request: Request, PoId: PoIdPath, authorization: Authorization = None
 ) -> Response:
     """The same, with `Status` in the body (as the spec's example sends it)."""
-    return await _status(request, authorization, PoId, None)
+    return await _status(request, PoId, None)
 
 
 @router.put(
@@ -152,13 +148,11 @@ async def edit_po(
 ) -> Response:
     """Edit a Draft PO. Items are matched by `PoItemId`; new ones are added, ones left out are
     removed. The path names the PO (a `PoId` in the body is ignored)."""
-    body = await parse(request, EditPo)
-    now = runtime(request).clock.now()
     return success(
-        await _run(
+        await PATH.run_session(
             request,
-            authorization,
-            lambda s, who: logic.edit_po(s, who, PoId, body, now),
+            lambda s, call: logic.edit_po(s, call.caller, PoId, call.body, call.now),
+            body=EditPo,
             write=True,
         )
     )
@@ -180,14 +174,14 @@ async def list_buyer(
     perpage: PerPageQ = None,
 ) -> Response:
     """Your organisation's POs, newest first: `{count, item[]}`."""
-    return await _list(request, authorization, "Buyer", OrgId)
+    return await respond_list(request, "Buyer", OrgId)
 
 
 @router.get("/Buyer/{OrgId}/", include_in_schema=False)
 async def list_buyer_slash(
     request: Request, OrgId: str, authorization: Authorization = None
 ) -> Response:
-    return await _list(request, authorization, "Buyer", OrgId)
+    return await respond_list(request, "Buyer", OrgId)
 
 
 @router.get(
@@ -205,7 +199,7 @@ async def buyer_document(
     RfqId: RefQ = None,
 ) -> Response:
     """Your POs in full, by `PoId`, `QuotationId` or `RfqId` (at least one)."""
-    return await _documents(request, authorization, "Buyer", OrgId)
+    return await respond_documents(request, "Buyer", OrgId)
 
 
 router.include_router(seller_api.router)
@@ -230,5 +224,6 @@ def create_app(rt: Runtime) -> FastAPI:
         ],
     )
     app.state.rakmao_keys = keys.KeyRing(rt.secret)
+    app.state.rakmao_accounts = accounts(rt)
     webhook_login.SIGNER.configure(rt, app.state.rakmao_keys)
     return app

@@ -1,27 +1,21 @@
-"""What the Buyer and Seller routes of ``/rakmao-po`` share: the token check around the
-database work, path and query parameters (query names in any case), lists and documents."""
+"""What the Buyer and Seller routes of ``/rakmao-po`` share: path and query parameters (query
+names in any case), lists and documents."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
-import anyio
 from fastapi import Header, Path, Query, Request
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from saphan.rakmao import hooks, keys, logic, reading, tokens
-from saphan.rakmao.errors import BadRequest, WebhookRequired
-from saphan.rakmao.schemas import (
-    STATUS_NAMES,
-    Envelope,
-)
-from saphan.rakmao.status import EVENT_NAMES
-from saphan.rakmao.wire import policy, runtime, success
+from saphan.core.request_path import Call
+from saphan.rakmao import logic, reading, tokens
+from saphan.rakmao.errors import BadRequest
+from saphan.rakmao.schemas import STATUS_NAMES, Envelope
+from saphan.rakmao.wire import PATH, success
 
-T = TypeVar("T")
 GUID_PATTERN = "^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$"
 Authorization = Annotated[str | None, Header(description="Bearer <token> from RequestAPIToken")]
 PoIdPath = Annotated[
@@ -39,78 +33,6 @@ SCOPED: dict[int | str, dict[str, Any]] = {
     404: {"model": Envelope[None], "description": "No such PO among yours"},
     409: {"model": Envelope[None], "description": "Not allowed in the PO's current status"},
 }
-
-
-async def _run(
-    request: Request,
-    authorization: str | None,
-    work: Callable[[Session, tokens.Caller], T],
-    *,
-    write: bool,
-    gate: bool = True,
-) -> T:
-    """Check the token and run ``work`` in one database session (one transaction when writing).
-    With ``gate`` (every PO route) the account must have registered its side's webhooks."""
-    rt = runtime(request)
-    ring: keys.KeyRing = request.app.state.rakmao_keys
-    rules = policy(rt)
-    now = rt.clock.now()
-    side = _gated_side(request) if gate else None
-
-    def run() -> T:
-        with rt.db.write() if write else rt.db.read() as session:
-            who = tokens.caller(session, ring, rules, authorization, now)
-            if side is not None:
-                _require_webhooks(session, who, side)
-            return work(session, who)
-
-    return await rt.db.run(run, write=write)
-
-
-def _gated_side(request: Request) -> logic.Side | None:
-    """The side whose webhooks this PO route requires, or None when the setting is off."""
-    settings = runtime(request).settings
-    required = settings.rakmao_require_webhook
-    if not (required if required is not None else not settings.demo):
-        return None
-    return "Seller" if "/api/v1/seller" in request.url.path.lower() else "Buyer"
-
-
-def _require_webhooks(conn: Session | Connection, who: tokens.Caller, side: logic.Side) -> None:
-    missing = hooks.missing_types(conn, who, side)
-    if missing:
-        names = ", ".join(f"{t} ({EVENT_NAMES[t]})" for t in missing)
-        raise WebhookRequired(
-            f"Register a webhook before using the system: POST /api/v1/Webhook for {names}"
-        )
-
-
-async def _read_core(
-    request: Request,
-    authorization: str | None,
-    work: Callable[[Connection, tokens.Caller], T],
-    *,
-    scan: bool = False,
-) -> T:
-    """``_run`` for hot read paths: a Core connection, no ORM session. A ``scan`` (a keyword
-    search, which may read many POs) runs in a worker thread even on SQLite, whose quick reads
-    otherwise run on the event loop: it must not hold up every other request meanwhile."""
-    rt = runtime(request)
-    ring: keys.KeyRing = request.app.state.rakmao_keys
-    rules = policy(rt)
-    now = rt.clock.now()
-    side = _gated_side(request)
-
-    def run() -> T:
-        with rt.db.connect() as conn:
-            who = tokens.caller(conn, ring, rules, authorization, now)
-            if side is not None:
-                _require_webhooks(conn, who, side)
-            return work(conn, who)
-
-    if scan:
-        return await anyio.to_thread.run_sync(run)
-    return await rt.db.run(run, write=False)
 
 
 def _query(request: Request) -> dict[str, str]:
@@ -165,33 +87,35 @@ PerPageQ = Annotated[
 RefQ = Annotated[str | None, Query(max_length=64, description="GUID")]
 
 
-async def _list(
-    request: Request, authorization: str | None, side: logic.Side, key: str
-) -> Response:
-    params = _list_params(request)
+async def respond_list(request: Request, side: logic.Side, key: str) -> Response:
+    """A list route: the caller's POs as buyer org ``key`` or seller ``key``. A keyword search
+    may read many POs: it runs as a ``slow`` read (off the event loop on SQLite)."""
+    keyword = _query(request).get("keyword", "")
 
-    def work(conn: Connection, who: tokens.Caller) -> dict[str, Any]:
-        scope = logic.buyer_org(who, key) if side == "Buyer" else logic.seller_tax_id(who, key)
-        return reading.list_pos(conn, side, scope, **params)
+    def work(conn: Connection, call: Call[tokens.Caller, None]) -> dict[str, Any]:
+        params = _list_params(request)
+        return reading.list_pos(conn, side, _scope(call.caller, side, key), **params)
 
-    scan = bool(params["keyword"] and params["keyword"].strip())
-    return success(await _read_core(request, authorization, work, scan=scan))
+    return success(await PATH.run(request, work, slow=bool(keyword.strip())))
 
 
-async def _documents(
-    request: Request, authorization: str | None, side: logic.Side, key: str
-) -> Response:
+async def respond_documents(request: Request, side: logic.Side, key: str) -> Response:
+    """A Document route: the caller's POs in full, by PoId, QuotationId or RfqId."""
     params = _query(request)
 
-    def work(session: Session, who: tokens.Caller) -> list[dict[str, Any]]:
-        scope = logic.buyer_org(who, key) if side == "Buyer" else logic.seller_tax_id(who, key)
+    def work(session: Session, call: Call[tokens.Caller, None]) -> list[dict[str, Any]]:
         return reading.documents(
             session,
             side,
-            scope,
+            _scope(call.caller, side, key),
             po_id=params.get("poid"),
             quotation_id=params.get("quotationid"),
             rfq_id=params.get("rfqid"),
         )
 
-    return success(await _run(request, authorization, work, write=False))
+    return success(await PATH.run_session(request, work))
+
+
+def _scope(caller: tokens.Caller, side: logic.Side, key: str) -> str:
+    """The buyer org or seller TaxId the path names, if it is the caller's (else 403)."""
+    return logic.buyer_org(caller, key) if side == "Buyer" else logic.seller_tax_id(caller, key)

@@ -57,13 +57,18 @@ class _Request(BaseModel):
 # -- auth ----------------------------------------------------------------------------------------
 
 
-class AuthenString(_Request):
+class BareBody(_Request):
+    """A body of one field that may also come as that field's value alone: a JSON string, or
+    ``text/plain`` (the spec's RequestAPIToken example sends the bare string)."""
+
+
+class AuthenString(BareBody):
     """RequestAPIToken: the body is the authen string itself (a JSON string) or this object."""
 
     authenString: str = Field(min_length=1, max_length=4096)
 
 
-class RefreshTokenBody(_Request):
+class RefreshTokenBody(BareBody):
     """RenewAPIToken: the body is the refresh token itself (a JSON string) or this object."""
 
     refreshToken: str = Field(min_length=1, max_length=4096)

@@ -19,9 +19,8 @@ from saphan.rakmao.routing import (
     PoIdPath,
     RefQ,
     StatusQ,
-    _documents,
-    _list,
-    _run,
+    respond_documents,
+    respond_list,
 )
 from saphan.rakmao.schemas import (
     Envelope,
@@ -30,7 +29,7 @@ from saphan.rakmao.schemas import (
     SellerDocument,
     SellerListItem,
 )
-from saphan.rakmao.wire import parse, runtime, success
+from saphan.rakmao.wire import PATH, success
 
 router = APIRouter()
 
@@ -53,14 +52,14 @@ async def list_seller(
     perpage: PerPageQ = None,
 ) -> Response:
     """The POs sent to you, newest first: `{count, item[]}` (drafts are not sent yet)."""
-    return await _list(request, authorization, "Seller", TaxId)
+    return await respond_list(request, "Seller", TaxId)
 
 
 @router.get("/Seller/{TaxId}/", include_in_schema=False)
 async def list_seller_slash(
     request: Request, TaxId: str, authorization: Authorization = None
 ) -> Response:
-    return await _list(request, authorization, "Seller", TaxId)
+    return await respond_list(request, "Seller", TaxId)
 
 
 @router.get(
@@ -78,17 +77,15 @@ async def seller_document(
     RfqId: RefQ = None,
 ) -> Response:
     """POs sent to you, in full, by `PoId`, `QuotationId` or `RfqId` (at least one)."""
-    return await _documents(request, authorization, "Seller", TaxId)
+    return await respond_documents(request, "Seller", TaxId)
 
 
-async def _seller(request: Request, authorization: str | None, po_id: str, target: int) -> Response:
-    body = await parse(request, SellerAction)
-    now = runtime(request).clock.now()
+async def _seller(request: Request, po_id: str, target: int) -> Response:
     return success(
-        await _run(
+        await PATH.run_session(
             request,
-            authorization,
-            lambda s, who: logic.seller_action(s, who, po_id, target, body, now),
+            lambda s, call: logic.seller_action(s, call.caller, po_id, target, call.body, call.now),
+            body=SellerAction,
             write=True,
         )
     )
@@ -113,7 +110,7 @@ async def request_cancel(
     request: Request, PoId: PoIdPath, authorization: Authorization = None
 ) -> Response:
     """Ask the buyer to cancel a PO sent to you: SellerRequestCancel (-4)."""
-    return await _seller(request, authorization, PoId, machine.SELLER_REQUEST_CANCEL)
+    return await _seller(request, PoId, machine.SELLER_REQUEST_CANCEL)
 
 
 @router.post(
@@ -125,4 +122,4 @@ async def request_cancel(
 )
 async def reject(request: Request, PoId: PoIdPath, authorization: Authorization = None) -> Response:
     """Reject a PO sent to you: SellerReject (-3)."""
-    return await _seller(request, authorization, PoId, machine.SELLER_REJECT)
+    return await _seller(request, PoId, machine.SELLER_REJECT)

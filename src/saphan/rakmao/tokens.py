@@ -16,10 +16,12 @@ import json
 import math
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import jwt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import ValidationError
 from sqlalchemy import Connection, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
@@ -35,12 +37,13 @@ from saphan.rakmao.errors import (
 )
 from saphan.rakmao.jsonread import MalformedJSON, canonical_keys, tolerant_loads
 from saphan.rakmao.keys import KeyRing
-from saphan.rakmao.models import Account, LoginFailure, RefreshFamily
+from saphan.rakmao.models import Account, LoginFailure, RefreshFamily, WebhookRegistration
 from saphan.rakmao.schemas import Credentials
 
 ACCESS_AUDIENCE = "rakmao-po"
 REFRESH_AUDIENCE = "rakmao-refresh"
 ALGORITHM = "EdDSA"
+INVALID_ACCESS = "Invalid or expired access token"
 _DECODE_OPTIONS: Any = {
     "verify_exp": False,  # checked against the service's clock, not the host's
     "verify_iat": False,
@@ -157,27 +160,32 @@ def _issue(
     return data, refresh
 
 
-def _claims(
-    session: Session | Connection,
+#: ``kid`` -> the public key that signs under it (``None``: no such key).
+PublicKeyOf = Callable[[str], Ed25519PublicKey | None]
+
+
+def claims(
     ring: KeyRing,
     policy: TokenPolicy,
     token: str,
     audience: str,
     now: dt.datetime,
+    public_key: PublicKeyOf,
 ) -> dict[str, Any] | None:
     """The verified claims, or ``None`` for any token that is not ours, valid and unexpired.
     A signature once verified is remembered (``ring.verified``), so a client's every request
     does not pay for it again; expiry is checked every time."""
-    claims = ring.verified.get((token, audience, policy.issuer))
-    if claims is None:
+    remembered = (token, audience, policy.issuer)
+    found = ring.verified.get(remembered)
+    if found is None:
         try:
             kid = jwt.get_unverified_header(token).get("kid")
             if not isinstance(kid, str):
                 return None
-            public = ring.public(session, kid)
+            public = public_key(kid)
             if public is None:
                 return None
-            claims = jwt.decode(
+            found = jwt.decode(
                 token,
                 public,
                 algorithms=[ALGORITHM],
@@ -187,11 +195,11 @@ def _claims(
             )
         except jwt.PyJWTError:
             return None
-        ring.remember((token, audience, policy.issuer), claims)
-    exp = claims.get("exp")
+        ring.remember(remembered, found)
+    exp = found.get("exp")
     if not isinstance(exp, int) or exp <= now.timestamp():
         return None
-    return claims
+    return found
 
 
 # -- RequestAPIToken -----------------------------------------------------------------------------
@@ -278,14 +286,16 @@ def renew(
     """New tokens for the family's latest refresh token. ``None`` when an older one was presented:
     the family is then revoked (the caller answers 401 once that is committed)."""
     token = strip_bearer(presented)
-    claims = _claims(session, ring, policy, token, REFRESH_AUDIENCE, now)
-    if claims is None or not isinstance(claims.get("fam"), str):
+    found = claims(
+        ring, policy, token, REFRESH_AUDIENCE, now, lambda kid: ring.public(session, kid)
+    )
+    if found is None or not isinstance(found.get("fam"), str):
         raise InvalidRefreshToken()
-    family = session.get(RefreshFamily, claims["fam"])
-    if family is None or family.revoked_at is not None or str(family.account_id) != claims["sub"]:
+    family = session.get(RefreshFamily, found["fam"])
+    if family is None or family.revoked_at is not None or str(family.account_id) != found["sub"]:
         raise InvalidRefreshToken()
     account = session.get(Account, family.account_id)
-    if account is None or account.disabled_at is not None or account.token_version != claims["ver"]:
+    if account is None or account.disabled_at is not None or account.token_version != found["ver"]:
         raise InvalidRefreshToken()
     data, refresh = _issue(session, ring, policy, account, family.id, now, monotonic)
     moved = session.execute(  # type: ignore[attr-defined]
@@ -311,34 +321,56 @@ def renew(
 
 # -- every PO request ---------------------------------------------------------------------------
 
-_ACCOUNT = select(
-    Account.org_id,
-    Account.org_name,
-    Account.buyer_tax_id,
-    Account.seller_tax_id,
-    Account.token_version,
-    Account.disabled_at,
-).where(Account.id == bindparam("account_id"))
+
+@dataclass(frozen=True, slots=True)
+class AccountState:
+    """What an access check needs of an enabled account, read in one statement and kept in
+    memory for a moment (``wire.identify``): the caller, the token version its tokens must
+    carry, and the webhook types it has registered (register before use)."""
+
+    caller: Caller
+    token_version: int
+    webhook_types: frozenset[int]
 
 
-def caller(
-    session: Session | Connection,
-    ring: KeyRing,
-    policy: TokenPolicy,
-    authorization: str | None,
-    now: dt.datetime,
-) -> Caller:
-    token = strip_bearer(authorization)
-    if not token:
-        raise Unauthorized("Missing Authorization: Bearer <token> header")
-    claims = _claims(session, ring, policy, token, ACCESS_AUDIENCE, now)
-    if claims is None:
-        raise Unauthorized("Invalid or expired access token")
+_ACCOUNT_STATE = (
+    select(
+        Account.org_id,
+        Account.org_name,
+        Account.buyer_tax_id,
+        Account.seller_tax_id,
+        Account.token_version,
+        WebhookRegistration.type,
+    )
+    .outerjoin(WebhookRegistration, WebhookRegistration.account_id == Account.id)
+    .where(Account.id == bindparam("account_id"), Account.disabled_at.is_(None))
+)
+
+
+def account_state(conn: Connection, account_id: int) -> AccountState | None:
+    """The account's state, ``None`` if it does not exist or is disabled."""
+    rows = conn.execute(_ACCOUNT_STATE, {"account_id": account_id}).all()
+    if not rows:
+        return None
+    first = rows[0]
+    return AccountState(
+        Caller(account_id, first.org_id, first.org_name, first.buyer_tax_id, first.seller_tax_id),
+        first.token_version,
+        frozenset(row.type for row in rows if row.type is not None),
+    )
+
+
+def account_of(access: dict[str, Any]) -> int:
+    """The account an access token's verified claims name."""
     try:
-        account_id = int(claims["sub"])
+        return int(access["sub"])
     except (TypeError, ValueError):
-        raise Unauthorized("Invalid or expired access token") from None
-    row = session.execute(_ACCOUNT, {"account_id": account_id}).first()
-    if row is None or row.disabled_at is not None or row.token_version != claims["ver"]:
-        raise Unauthorized("Invalid or expired access token")
-    return Caller(account_id, row.org_id, row.org_name, row.buyer_tax_id, row.seller_tax_id)
+        raise Unauthorized(INVALID_ACCESS) from None
+
+
+def checked(state: AccountState | None, access: dict[str, Any]) -> AccountState:
+    """The token's account, if it is still enabled and the token not revoked (disabling an
+    account raises its token version)."""
+    if state is None or state.token_version != access["ver"]:
+        raise Unauthorized(INVALID_ACCESS)
+    return state

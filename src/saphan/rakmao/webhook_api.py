@@ -8,17 +8,23 @@ once, in the ``Webhook-Secret`` response header; an operator rotates it with
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Path, Request
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from saphan.core.request_path import Call
 from saphan.rakmao import hooks
-from saphan.rakmao.routing import Authorization, _run
+from saphan.rakmao.routing import Authorization
 from saphan.rakmao.schemas import Envelope
+from saphan.rakmao.tokens import Caller
 from saphan.rakmao.webhook_schemas import RegisterWebhook, UpdateWebhook, WebhookView
-from saphan.rakmao.wire import parse, runtime, success
+from saphan.rakmao.wire import PATH, forget_account, success
 
+T = TypeVar("T")
 router = APIRouter()
 SECRET_HEADER = "Webhook-Secret"  # noqa: S105 (a header name)
 TypePath = Annotated[
@@ -39,10 +45,28 @@ def _body(model: str) -> dict[str, Any]:
     }
 
 
+async def _changing_registrations(
+    request: Request,
+    work: Callable[[Session, Call[Caller, Any]], T],
+    body: type[BaseModel] | None = None,
+) -> T:
+    """Run ``work``, which adds or removes a registration; once it has committed, drop the
+    account's cached state so that register-before-use sees the change at once."""
+
+    def run(session: Session, call: Call[Caller, Any]) -> tuple[int, T]:
+        return call.caller.account_id, work(session, call)
+
+    account_id, result = await PATH.run_session(request, run, body=body, write=True)
+    forget_account(request, account_id)
+    return result
+
+
 @router.get("/Webhook", response_model=Envelope[list[WebhookView]], operation_id="ListWebhook")
 async def list_webhooks(request: Request, authorization: Authorization = None) -> Response:
     """Your account's registrations."""
-    return success(await _run(request, authorization, hooks.list_webhooks, write=False, gate=False))
+    return success(
+        await PATH.run_session(request, lambda s, call: hooks.list_webhooks(s, call.caller))
+    )
 
 
 @router.get(
@@ -55,14 +79,12 @@ async def get_webhook(
     request: Request, enumValue: TypePath, authorization: Authorization = None
 ) -> Response:
     """Your registration of one type."""
-    webhook_type = hooks.parse_type(enumValue, "enumValue")
     return success(
-        await _run(
+        await PATH.run_session(
             request,
-            authorization,
-            lambda s, who: hooks.get_webhook(s, who, webhook_type),
-            write=False,
-            gate=False,
+            lambda s, call: hooks.get_webhook(
+                s, call.caller, hooks.parse_type(enumValue, "enumValue")
+            ),
         )
     )
 
@@ -80,23 +102,22 @@ async def get_webhook(
 async def register_webhook(request: Request, authorization: Authorization = None) -> Response:
     """Register an endpoint for one type (one per account and type). `data` is the new `Id`;
     the signing secret (`whsec_...`) comes once, in the `Webhook-Secret` response header."""
-    body = await parse(request, RegisterWebhook)
-    webhook_type = hooks.parse_type(body.Type)
-    rt = runtime(request)
-    now = rt.clock.now()
-    registration_id, secret = await _run(
-        request,
-        authorization,
-        lambda s, who: hooks.register(
-            s, rt.settings, who, webhook_type, body.Endpoint, body.IsLogin, body.Header or {}, now
-        ),
-        write=True,
-        gate=False,
-    )
-    response = success(registration_id)
-    response.headers[SECRET_HEADER] = secret
-    response.headers["Cache-Control"] = "no-store"
-    return response
+
+    def work(session: Session, call: Call[Caller, RegisterWebhook]) -> tuple[str, str]:
+        body = call.body
+        return hooks.register(
+            session,
+            call.rt.settings,
+            call.caller,
+            hooks.parse_type(body.Type),
+            body.Endpoint,
+            body.IsLogin,
+            body.Header or {},
+            call.now,
+        )
+
+    registration_id, secret = await _changing_registrations(request, work, RegisterWebhook)
+    return success(registration_id, headers={SECRET_HEADER: secret, "Cache-Control": "no-store"})
 
 
 @router.put(
@@ -108,29 +129,22 @@ async def register_webhook(request: Request, authorization: Authorization = None
 )
 async def update_webhook(request: Request, authorization: Authorization = None) -> Response:
     """Change a registration's `Endpoint`, `IsLogin` and `Header` (by `Id`)."""
-    body = await parse(request, UpdateWebhook)
-    webhook_type = None if body.Type is None else hooks.parse_type(body.Type)
-    rt = runtime(request)
-    now = rt.clock.now()
-    return success(
-        await _run(
-            request,
-            authorization,
-            lambda s, who: hooks.update(
-                s,
-                rt.settings,
-                who,
-                body.Id,
-                webhook_type,
-                body.Endpoint,
-                body.IsLogin,
-                body.Header or {},
-                now,
-            ),
-            write=True,
-            gate=False,
+
+    def work(session: Session, call: Call[Caller, UpdateWebhook]) -> bool:
+        body = call.body
+        return hooks.update(
+            session,
+            call.rt.settings,
+            call.caller,
+            body.Id,
+            None if body.Type is None else hooks.parse_type(body.Type),
+            body.Endpoint,
+            body.IsLogin,
+            body.Header or {},
+            call.now,
         )
-    )
+
+    return success(await PATH.run_session(request, work, body=UpdateWebhook, write=True))
 
 
 @router.delete(
@@ -143,14 +157,11 @@ async def deregister_webhook(
     request: Request, enumValue: TypePath, authorization: Authorization = None
 ) -> Response:
     """Remove your registration of one type; its undelivered messages are not sent."""
-    webhook_type = hooks.parse_type(enumValue, "enumValue")
-    now = runtime(request).clock.now()
     return success(
-        await _run(
+        await _changing_registrations(
             request,
-            authorization,
-            lambda s, who: hooks.deregister(s, who, webhook_type, now),
-            write=True,
-            gate=False,
+            lambda s, call: hooks.deregister(
+                s, call.caller, hooks.parse_type(enumValue, "enumValue"), call.now
+            ),
         )
     )

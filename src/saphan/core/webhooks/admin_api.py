@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated, Literal, TypeVar
 
 from fastapi import APIRouter, FastAPI, Query, Request
 from pydantic import BaseModel, Field
-from sqlalchemy.orm import Session
 
-from saphan.core.admin import admin_runtime
 from saphan.core.admin import create_admin_app as base_admin_app
+from saphan.core.admin import operate
 from saphan.core.clock import wire_datetime
 from saphan.core.runtime import Runtime
 from saphan.core.webhooks import outbox, subscriptions
@@ -118,26 +116,6 @@ class DisableIn(BaseModel):
     reason: str = Field(default="disabled by an operator", min_length=1, max_length=300)
 
 
-async def _write(request: Request, work: Callable[[Session, Runtime], T]) -> T:
-    rt = admin_runtime(request)
-
-    def run() -> T:
-        with rt.db.write() as session:
-            return work(session, rt)
-
-    return await rt.db.run(run, write=True)
-
-
-async def _read(request: Request, work: Callable[[Session, Runtime], T]) -> T:
-    rt = admin_runtime(request)
-
-    def run() -> T:
-        with rt.db.read() as session:
-            return work(session, rt)
-
-    return await rt.db.run(run, write=False)
-
-
 @router.get("/subscriptions", response_model=list[SubscriptionOut])
 async def list_subscriptions(
     request: Request,
@@ -145,9 +123,10 @@ async def list_subscriptions(
     owner: Annotated[str | None, Query(max_length=200, description="The owner's reference")] = None,
 ) -> list[SubscriptionOut]:
     """Every subscription; never a secret or a header value."""
-    found = await _read(
+    found = await operate(
         request,
         lambda s, _rt: subscriptions.list_subscriptions(s, service=service, owner_ref=owner),
+        write=False,
     )
     return [SubscriptionOut.of(x) for x in found]
 
@@ -156,11 +135,12 @@ async def list_subscriptions(
 async def disable(subscription_id: int, body: DisableIn, request: Request) -> SubscriptionOut:
     """Stop delivering; pending messages wait until the subscription is enabled again."""
     return SubscriptionOut.of(
-        await _write(
+        await operate(
             request,
             lambda s, rt: subscriptions.disable_subscription(
                 s, subscription_id, body.reason, rt.clock.now()
             ),
+            write=True,
         )
     )
 
@@ -169,9 +149,10 @@ async def disable(subscription_id: int, body: DisableIn, request: Request) -> Su
 async def enable(subscription_id: int, request: Request) -> SubscriptionOut:
     """Deliver again (after a 410 Gone, say); pending messages go out."""
     return SubscriptionOut.of(
-        await _write(
+        await operate(
             request,
             lambda s, rt: subscriptions.enable_subscription(s, subscription_id, rt.clock.now()),
+            write=True,
         )
     )
 
@@ -179,8 +160,8 @@ async def enable(subscription_id: int, request: Request) -> SubscriptionOut:
 @router.post("/subscriptions/{subscription_id}/test", status_code=202, response_model=Enqueued)
 async def send_test(subscription_id: int, request: Request) -> Enqueued:
     """Enqueue a signed ``webhook.test`` event for this subscription."""
-    message_id = await _write(
-        request, lambda s, rt: outbox.send_test(s, subscription_id, rt.clock.now())
+    message_id = await operate(
+        request, lambda s, rt: outbox.send_test(s, subscription_id, rt.clock.now()), write=True
     )
     return Enqueued(messageId=message_id)
 
@@ -195,7 +176,7 @@ async def list_messages(
     before: Annotated[str | None, Query(max_length=40, description="A message id")] = None,
 ) -> list[MessageOut]:
     """Newest first; ``before`` pages on."""
-    found = await _read(
+    found = await operate(
         request,
         lambda s, _rt: outbox.list_messages(
             s,
@@ -205,20 +186,21 @@ async def list_messages(
             limit=limit,
             before=before,
         ),
+        write=False,
     )
     return [MessageOut.of(m) for m in found]
 
 
 @router.get("/messages/{message_id}", response_model=MessageDetail)
 async def show_message(message_id: str, request: Request) -> MessageDetail:
-    m = await _read(request, lambda s, _rt: outbox.get_message(s, message_id))
+    m = await operate(request, lambda s, _rt: outbox.get_message(s, message_id), write=False)
     return MessageDetail(**MessageOut.of(m).model_dump(), payload=m.payload)
 
 
 @router.get("/messages/{message_id}/attempts", response_model=list[AttemptOut])
 async def list_attempts(message_id: str, request: Request) -> list[AttemptOut]:
     """Oldest first: time, status, latency, error, the response's first 1 KB."""
-    found = await _read(request, lambda s, _rt: outbox.list_attempts(s, message_id))
+    found = await operate(request, lambda s, _rt: outbox.list_attempts(s, message_id), write=False)
     return [AttemptOut.of(a) for a in found]
 
 
@@ -226,7 +208,9 @@ async def list_attempts(message_id: str, request: Request) -> list[AttemptOut]:
 async def replay(message_id: str, request: Request) -> MessageOut:
     """Deliver a failed (or delivered) message again, same ``webhook-id``; 409 when pending."""
     return MessageOut.of(
-        await _write(request, lambda s, rt: outbox.replay(s, message_id, rt.clock.now()))
+        await operate(
+            request, lambda s, rt: outbox.replay(s, message_id, rt.clock.now()), write=True
+        )
     )
 
 
@@ -237,11 +221,12 @@ async def replay_failed(
     subscription: int | None = None,
 ) -> Replayed:
     """Every failed message (of one service, of one subscription) delivered again."""
-    count = await _write(
+    count = await operate(
         request,
         lambda s, rt: outbox.replay_failed(
             s, rt.clock.now(), service=service, subscription_id=subscription
         ),
+        write=True,
     )
     return Replayed(replayed=count)
 

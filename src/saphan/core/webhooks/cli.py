@@ -180,6 +180,7 @@ def worker(
             await delivering.run(stop)
         finally:
             await delivering.aclose()
+            await rt.db.aclose()
 
     try:
         asyncio.run(main())

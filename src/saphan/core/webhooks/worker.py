@@ -20,6 +20,7 @@ import socket
 from collections import Counter, deque
 
 import httpx
+from sqlalchemy import Connection
 
 from saphan.core.netguard import Resolver, system_resolver
 from saphan.core.runtime import Runtime
@@ -83,26 +84,21 @@ class Worker:
             return 0
         db, now = self.rt.db, self.rt.clock.now()
 
-        def due() -> bool:
-            with db.connect() as conn:
-                return queue.any_due(conn, now)
-
         # SQLite: look before taking the write lock. PostgreSQL: the claim (SKIP LOCKED) is
         # itself the cheap look.
-        if db.sqlite and not await db.run(due, write=False):
+        if db.sqlite and not await db.run(lambda conn: queue.any_due(conn, now), write=False):
             return 0
         held = {endpoint: self._held(endpoint) for endpoint in self.in_flight | self.queued.keys()}
 
-        def take() -> list[Claimed]:
-            with db.begin() as conn:
-                return queue.claim(
-                    conn,
-                    self.settings,
-                    self.id,
-                    now,
-                    limit=free,
-                    room=lambda endpoint: 2 * self.per_endpoint - held.get(endpoint, 0),
-                )
+        def take(conn: Connection) -> list[Claimed]:
+            return queue.claim(
+                conn,
+                self.settings,
+                self.id,
+                now,
+                limit=free,
+                room=lambda endpoint: 2 * self.per_endpoint - held.get(endpoint, 0),
+            )
 
         claimed = await db.run(take, write=True)
         for message in claimed:
@@ -158,11 +154,10 @@ class Worker:
             while self._unrecorded:
                 batch, self._unrecorded = self._unrecorded, []
 
-                def save(batch: list[Finished] = batch) -> list[str]:
-                    with self.rt.db.begin() as conn:
-                        return queue.record_many(
-                            conn, self.settings, batch, worker=self.id, rng=self.rng
-                        )
+                def save(conn: Connection, batch: list[Finished] = batch) -> list[str]:
+                    return queue.record_many(
+                        conn, self.settings, batch, worker=self.id, rng=self.rng
+                    )
 
                 try:
                     outcomes = await self.rt.db.run(save, write=True)
@@ -248,11 +243,7 @@ class Worker:
             return
         now = self.rt.clock.now()
 
-        def work() -> None:
-            with self.rt.db.begin() as conn:
-                queue.release(conn, self.id, ids, now)
-
-        await self.rt.db.run(work, write=True)
+        await self.rt.db.run(lambda conn: queue.release(conn, self.id, ids, now), write=True)
 
     async def aclose(self) -> None:
         await self._give_back()

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hmac
 from typing import Annotated
 
+import anyio
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field, RootModel, TypeAdapter
@@ -27,6 +28,7 @@ from saphan.core.body import document_request_models, json_body, read_body
 from saphan.core.errors import describe_validation, http_error, install_error_handlers, is_json
 from saphan.core.jsonresponse import ORJSONResponse, json_response
 from saphan.core.runtime import Runtime
+from saphan.core.service import NO_TELEMETRY
 from saphan.depa.dp.errors import DPInvalid
 from saphan.depa.dp.plan import access_minutes
 from saphan.depa.dp.track import MAX_EVENTS, UsageEvent, record
@@ -90,7 +92,7 @@ async def record_usage(
         raise http_error(415)
     events = parse_events(body)
     now = rt.clock.now()
-    totals = await rt.db.run(lambda: record(rt.db, events, now), write=True)
+    totals = await anyio.to_thread.run_sync(record, rt.db, events, now)
     return json_response(
         {
             "recorded": len(events),
@@ -137,6 +139,7 @@ def create_track_app(rt: Runtime, token: str) -> FastAPI:
     """The track API. (Not ``create_service_app``: that one drops the 422 from the OpenAPI,
     and here a 422 is what an event that does not validate gets.)"""
     app = FastAPI(
+        telemetry=NO_TELEMETRY,
         title="Saphan depa DP track API",
         version="1",
         description="Record the DP app's usage per user and Bangkok day, for depa's daily report.",

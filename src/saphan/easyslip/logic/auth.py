@@ -70,27 +70,48 @@ def ip_allowed(allowed_ips: str, client_ip: str | None) -> bool:
     return any(address in ipaddress.ip_network(net, strict=False) for net in networks)
 
 
-def authenticate(
-    conn: Connection, secret: bytes, authorization: str | None, client_ip: str | None
-) -> Caller:
-    key = bearer_key(authorization)
-    digest = key_digest(secret, key)
+@dataclass(frozen=True, slots=True)
+class KeyHolder:
+    """What a key's row says, before the per-request checks (kept in memory while fresh)."""
+
+    caller: Caller
+    status: str
+    branch_active: bool
+    allowed_ips: str
+
+
+def find_key(conn: Connection, digest: str) -> KeyHolder | None:
     row = conn.execute(_LOOKUP, {"digest": digest}).first()
     if row is None or not digests_equal(row[0], digest):
-        raise InvalidApiKey()
+        return None
     (_, branch_id, active, branch_max, app_id, status, allowed_ips, app_max, created) = row
-    if status == "deleted":
-        raise ServiceDeleted()
-    if status == "banned":
-        raise ServiceBanned()
-    if not active:
-        raise BranchInactive()
-    if not ip_allowed(allowed_ips, client_ip):
-        raise IpNotAllowed()
-    return Caller(
+    caller = Caller(
         application_id=app_id,
         branch_id=branch_id,
         app_quota_max=app_max,
         branch_quota_max=branch_max,
         app_created_at=created,
     )
+    return KeyHolder(caller, status, active, allowed_ips)
+
+
+def admit(holder: KeyHolder | None, client_ip: str | None) -> Caller:
+    """The caller, or the documented error: unknown key, deleted or banned application,
+    inactive branch, address not allowed."""
+    if holder is None:
+        raise InvalidApiKey()
+    if holder.status == "deleted":
+        raise ServiceDeleted()
+    if holder.status == "banned":
+        raise ServiceBanned()
+    if not holder.branch_active:
+        raise BranchInactive()
+    if not ip_allowed(holder.allowed_ips, client_ip):
+        raise IpNotAllowed()
+    return holder.caller
+
+
+def authenticate(
+    conn: Connection, secret: bytes, authorization: str | None, client_ip: str | None
+) -> Caller:
+    return admit(find_key(conn, key_digest(secret, bearer_key(authorization))), client_ip)

@@ -1,0 +1,80 @@
+"""The outermost ASGI layer: one pure-ASGI pass per request for metrics and the access log,
+and the dispatch to the service mounted at the request's prefix.
+
+Starlette's ``Mount`` would reach a service through the root app's middleware stack and router
+first; the prefixes are fixed strings, so a prefix test sends a request to its service directly
+with the scope a ``Mount`` would give it. Anything else (``/healthz``, ``/metrics``, unknown
+paths) goes to the root app.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+
+from starlette.applications import Starlette
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from saphan.core.observability import Metrics, route_template
+
+__all__ = ["Dispatch"]
+
+
+class Dispatch:
+    """Count, time and log each request by its route template; route it by prefix."""
+
+    def __init__(
+        self, root: Starlette, mounts: Sequence[tuple[str, ASGIApp]], metrics: Metrics
+    ) -> None:
+        self.root = root
+        #: The root app's state (``state.runtime``), for whoever holds the app.
+        self.state = root.state
+        #: ("/moi/", app): longest prefixes first, so "/rakmao-po/" is tried before "/rakmao/".
+        self.mounts = sorted(((p + "/", app) for p, app in mounts), key=lambda m: -len(m[0]))
+        self.metrics = metrics
+        self.log = logging.getLogger("saphan.access")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.root(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self._route(scope)(scope, receive, send_status)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = route_template(scope)
+            method = scope["method"]
+            self.metrics.requests.labels(method, route, str(status)).inc()
+            self.metrics.latency.labels(method, route).observe(elapsed)
+            if self.log.isEnabledFor(logging.INFO):
+                self.log.info(
+                    "request",
+                    extra={
+                        "method": method,
+                        "route": route,
+                        "status": status,
+                        "ms": round(elapsed * 1000, 2),
+                    },
+                )
+
+    def _route(self, scope: Scope) -> ASGIApp:
+        path: str = scope["path"]
+        if scope.get("root_path"):
+            return self.root  # served under a proxy's prefix: let Starlette work it out
+        for prefix, app in self.mounts:
+            if path.startswith(prefix):
+                scope["app_root_path"] = ""
+                scope["root_path"] = prefix[:-1]
+                scope.setdefault("path_params", {})
+                return app
+        return self.root
