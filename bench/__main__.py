@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 
-from bench import depa_dp, easyslip, harness, moi, rakmao, scenarios, webhooks
+from bench import depa_dp, easyslip, harness, moi, rakmao, scenarios, speed, webhooks
 from bench.harness import BenchError
 from bench.scenarios import Options, Report
 
@@ -27,7 +27,12 @@ SCENARIOS = {
     **rakmao.SCENARIOS,
     **easyslip.SCENARIOS,
     **webhooks.SCENARIOS,
+    **speed.SCENARIOS,
 }
+#: Run after every database of a scenario ran, with its reports: a cross-database report.
+SUMMARIES = {**speed.SUMMARIES}
+#: Scenarios whose wrk threads and connections differ from the defaults (1 and 16).
+WRK_DEFAULTS = {"speed": (speed.THREADS, speed.CONNECTIONS)}
 
 
 def machine() -> dict[str, str]:
@@ -63,6 +68,15 @@ def _git(*args: str) -> str:
 
 def render(report: Report) -> str:
     lines = [f"### {report.scenario} on {report.database}", ""]
+    if report.table:
+        header, *body = report.table
+        lines += [
+            "| " + " | ".join(header) + " |",
+            "|---|" + "---:|" * (len(header) - 1),
+            *("| " + " | ".join(cells) + " |" for cells in body),
+        ]
+        if report.rows:
+            lines.append("")
     if report.rows:
         lines += [
             "| scenario | database | connections | req/s | p50 ms | p99 ms | ratio to floor "
@@ -126,18 +140,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--connections",
         type=int,
-        default=16,
-        help="wrk connections (depa-usage also runs at 1)",
+        default=None,
+        help="wrk connections (default 16, speed 64; depa-usage also runs at 1)",
     )
-    parser.add_argument("--threads", type=int, default=1, help="wrk threads (default 1)")
+    parser.add_argument(
+        "--threads", type=int, default=None, help="wrk threads (default 1, speed 2)"
+    )
     parser.add_argument(
         "--quiet-wait",
         type=float,
         default=60.0,
         help="seconds to wait for other programs' CPU load to pass before each run (0: don't)",
     )
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="speed only: the fraction of the full seed sizes to load (default 1.0)",
+    )
     parser.add_argument("--vouchers", type=int, default=100_000, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.scale <= 0:
+        parser.error("--scale must be above 0")
 
     try:
         harness.require_wrk()
@@ -147,11 +171,21 @@ def main(argv: list[str] | None = None) -> int:
     opts = Options(
         duration=args.duration,
         warmup=args.warmup,
-        connections=args.connections,
-        threads=args.threads,
+        connections=args.connections or 16,
+        threads=args.threads or 1,
         vouchers=args.vouchers,
         quiet_wait=args.quiet_wait,
+        scale=args.scale,
     )
+
+    def options_for(name: str) -> Options:
+        threads, connections = WRK_DEFAULTS.get(name, (1, 16))
+        return dataclasses.replace(
+            opts,
+            threads=args.threads or threads,
+            connections=args.connections or connections,
+        )
+
     names = list(SCENARIOS) if args.scenario == "all" else [args.scenario]
     db_choice = args.db or ("both" if args.scenario == "all" else "sqlite")
     databases = ["sqlite", "postgresql"] if db_choice == "both" else [db_choice]
@@ -160,12 +194,14 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"# Saphan bench, {info['date']}: {info['nproc']} CPUs ({info['cpu']}), "
         f"Python {info['python']}; commit {info['commit']} ({info['src']}); "
-        f"wrk -t{opts.threads}, {opts.duration:g}s runs after {opts.warmup:g}s warm-up",
+        f"wrk runs of {opts.duration:g}s after {opts.warmup:g}s warm-up",
         flush=True,
     )
     reports: list[Report] = []
+    options: dict[int, Options] = {}  # id(report) -> the options it ran with
     failures: list[str] = []
     for name in names:
+        ran: list[Report] = []
         for db in databases:
             if db == "postgresql" and not harness.postgresql_reachable():
                 message = (
@@ -177,13 +213,27 @@ def main(argv: list[str] | None = None) -> int:
                     failures.append(message)
                 continue
             try:
-                report = SCENARIOS[name](db, opts)
+                report = SCENARIOS[name](db, options_for(name))
             except BenchError as exc:
                 print(f"{name}/{db}: FAILED: {exc}", file=sys.stderr, flush=True)
                 failures.append(f"{name}/{db}")
                 continue
             reports.append(report)
+            ran.append(report)
+            options[id(report)] = options_for(name)
             print("\n" + render(report) + "\n", flush=True)
+            if report.failed:
+                print(
+                    f"{name}/{db}: NOT CLEAN: " + "; ".join(report.failed),
+                    file=sys.stderr,
+                    flush=True,
+                )
+                failures.append(f"{name}/{db} (not clean)")
+        summary = SUMMARIES[name](ran) if name in SUMMARIES else None
+        if summary is not None:
+            reports.append(summary)
+            options[id(summary)] = options_for(name)
+            print("\n" + render(summary) + "\n", flush=True)
 
     if reports:
         print("## All results\n")
@@ -196,7 +246,10 @@ def main(argv: list[str] | None = None) -> int:
                 {
                     "machine": info,
                     "options": dataclasses.asdict(opts),
-                    "reports": [dataclasses.asdict(r) for r in reports],
+                    "reports": [
+                        {**dataclasses.asdict(r), "options": dataclasses.asdict(options[id(r)])}
+                        for r in reports
+                    ],
                 },
                 indent=2,
                 default=str,

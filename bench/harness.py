@@ -229,14 +229,53 @@ def saphan_server(
         yield server
 
 
+def _floor_env() -> dict[str, str]:
+    pythonpath = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p)
+    return clean_env({"PYTHONPATH": pythonpath})
+
+
 @contextmanager
 def floor_server(name: str = "floor") -> Iterator[Server]:
     """bench/floor.py under the same uvicorn arguments as ``saphan serve``."""
     port = free_port()
     command = [sys.executable, "-m", "bench.floor", "--host", "127.0.0.1", "--port", str(port)]
-    pythonpath = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p)
-    env = clean_env({"PYTHONPATH": pythonpath})
-    with serve(name, command, port, env=env, ready_path="/") as server:
+    with serve(name, command, port, env=_floor_env(), ready_path="/") as server:
+        yield server
+
+
+#: How the ``speed`` scenario serves its floor (issue 12): granian, one worker, uvloop, HTTP/1.
+GRANIAN_FLOOR_ARGS = ("--interface", "asgi", "--loop", "uvloop", "--http", "1", "--workers", "1")
+
+
+def granian_command() -> list[str]:
+    """The venv's ``granian`` console script (``python -m granian`` when there is none)."""
+    beside = Path(sys.executable).with_name("granian")
+    if beside.exists():
+        return [str(beside)]
+    found = shutil.which("granian")
+    return [found] if found else [sys.executable, "-m", "granian"]
+
+
+@contextmanager
+def granian_floor_server(name: str = "floor-granian") -> Iterator[Server]:
+    """bench/floor.py's app served by granian (GRANIAN_FLOOR_ARGS): the floor of issue 12.
+    Granian runs its worker in a child process; the CPU accounting counts the whole process
+    group."""
+    port = free_port()
+    command = [
+        *granian_command(),
+        *GRANIAN_FLOOR_ARGS,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+        "--factory",
+        "bench.floor:create_app",
+    ]
+    with serve(name, command, port, env=_floor_env(), ready_path="/") as server:
         yield server
 
 
@@ -263,6 +302,23 @@ def _process_cpu(pid: int) -> float:
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def _group_cpu(pgid: int) -> float:
+    """CPU seconds of every live process in process group ``pgid``: a server started by
+    ``serve`` leads its own group, so this counts its worker processes too (granian's worker,
+    uvicorn's with --workers > 1)."""
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == pgid:
+                total += (int(fields[11]) + int(fields[12])) / _TICK
+    return total
 
 
 def _postgres_cpu() -> float:
@@ -297,7 +353,7 @@ class CpuReading:
     def now(cls, server_pid: int | None) -> CpuReading:
         return cls(
             machine=_machine_busy(),
-            server=_process_cpu(server_pid) if server_pid else 0.0,
+            server=_group_cpu(server_pid) if server_pid else 0.0,
             postgres=_postgres_cpu(),
             children=_children_cpu(),
             wall=time.monotonic(),
@@ -317,7 +373,8 @@ class CpuUse:
     def between(cls, before: CpuReading, after: CpuReading) -> CpuUse:
         wall = max(after.wall - before.wall, 1e-9)
         server = (after.server - before.server) / wall
-        postgres = (after.postgres - before.postgres) / wall
+        # Backends that exit during the run take their CPU seconds with them: never below 0.
+        postgres = max(0.0, after.postgres - before.postgres) / wall
         wrk = (after.children - before.children) / wall
         machine = (after.machine - before.machine) / wall
         return cls(server, postgres, wrk, max(0.0, machine - server - postgres - wrk))
@@ -374,6 +431,8 @@ class WrkResult:
     cpu: CpuUse
     #: Mean bytes read per response, headers included.
     response_bytes: float
+    #: Requests wrk gave up on after its --timeout (also counted in socket_errors).
+    timeouts: int = 0
 
     @property
     def clean(self) -> bool:
@@ -397,15 +456,18 @@ def run_wrk(
     check: bool = True,
     hide: Sequence[str] = (),
     server_pid: int | None = None,
+    timeout: str = "30s",
 ) -> WrkResult:
-    """One wrk run; raises BenchError when any answer was not 2xx or any socket failed."""
+    """One wrk run; raises BenchError when any answer was not 2xx or any socket failed
+    (unless ``check`` is false). ``timeout``: wrk's --timeout; a request slower than it is
+    counted as a timeout and left out of the latencies."""
     command = [
         require_wrk(),
         f"-t{min(threads, connections)}",
         f"-c{connections}",
         f"-d{max(1, round(duration))}s",
         "--timeout",
-        "30s",
+        timeout,
         "-s",
         str((LUA / script).relative_to(REPO)),  # wrk runs in the repository root
     ]
@@ -445,6 +507,7 @@ def run_wrk(
         command=shown,
         cpu=cpu,
         response_bytes=fields["bytes"] / max(1.0, fields["requests"]),
+        timeouts=int(fields["timeout_errors"]),
     )
     if check and not result.clean:
         raise BenchError(

@@ -192,8 +192,8 @@ def moi_import(db: str, opts: Options) -> Report:
     return report
 
 
-def _seed_lookup(url: str, secret_key: str) -> tuple[str, str, float]:
-    """Accounts for CITIZENS citizens and one client open to any agent; (id, secret, s)."""
+def _seed_lookup(url: str, secret_key: str, count: int = CITIZENS) -> tuple[str, str, float]:
+    """Accounts for ``count`` citizens and one client open to any agent; (id, secret, s)."""
     started = time.perf_counter()
     migrate.upgrade(url)
     now = dt.datetime.now(BANGKOK)
@@ -208,7 +208,7 @@ def _seed_lookup(url: str, secret_key: str) -> tuple[str, str, float]:
                 for d, u, a, i in h.bills
             ],
         )
-        for h in holdings(CITIZENS, LOOKUP_BILLS_PER_ACCOUNT, now.date())
+        for h in holdings(count, LOOKUP_BILLS_PER_ACCOUNT, now.date())
     ]
     client_id, client_secret = "bench-client", secrets.token_urlsafe(24)
     rt = Runtime.from_settings(settings_for(url, secret_key))
@@ -237,8 +237,8 @@ def _authenticate(base_url: str, client_id: str, client_secret: str) -> str:
     return str(token)
 
 
-def _check_lookup(base_url: str, token: str) -> None:
-    citizen = f"{CITIZEN_PREFIX}{CITIZENS:011d}"
+def _check_lookup(base_url: str, token: str, count: int = CITIZENS) -> None:
+    citizen = f"{CITIZEN_PREFIX}{count:011d}"
     request = urllib.request.Request(base_url + POWER_CAPITAL + citizen, headers={"Token": token})  # noqa: S310
     with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
         answer = orjson.loads(response.read())

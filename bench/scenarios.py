@@ -37,6 +37,8 @@ class Options:
     vouchers: int = 100_000
     #: Seconds to wait, before each measurement, for other programs' load to go away.
     quiet_wait: float = 60.0
+    #: ``speed`` only: the fraction of the full seed sizes to load (1.0: full size).
+    scale: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,14 @@ class Report:
     targets: list[Target] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     commands: list[str] = field(default_factory=list)
+    #: A scenario's own table: the header, then one list of cells per line (``speed``).
+    table: list[list[str]] = field(default_factory=list)
+    #: Why the run was not clean although the scenario ran to its end (``speed`` reports
+    #: non-2xx answers, socket errors and routes it could not measure, then goes on); any
+    #: entry makes ``python -m bench`` exit 1.
+    failed: list[str] = field(default_factory=list)
+    #: The scenario's figures, structured, for the JSON file.
+    data: dict[str, Any] = field(default_factory=dict)
 
 
 def _log(message: str) -> None:
