@@ -7,6 +7,7 @@ one database per test worker and truncates every table before each test.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -202,10 +203,8 @@ class LiveServer:
         self.process.wait(10)
 
     def _signal(self, signum: int) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signum)
-        except ProcessLookupError:
-            pass
 
 
 def start_live_server(

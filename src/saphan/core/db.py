@@ -16,6 +16,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from saphan.core.sqlite_writer import SQLiteWriter
+
 T = TypeVar("T")
 
 NAMING_CONVENTION = {
@@ -89,8 +91,9 @@ class Database:
       connections (no BEGIN/ROLLBACK round trips).
     - SQLite: reads on the event loop (an indexed read in WAL mode never waits for the write
       lock and takes well under a millisecond; a thread hop costs more than it saves), writes on
-      one writer thread (SQLite writes one transaction at a time; waiting for the file lock must
-      not hold up the loop).
+      one writer thread that commits whatever is waiting together (``core.sqlite_writer``:
+      SQLite writes one transaction at a time; waiting for the file lock must not hold up the
+      loop).
     - ``thread=True`` (operator work, anything CPU-heavy such as password hashing): a worker
       thread with a pooled synchronous connection, on either database.
 
@@ -107,12 +110,13 @@ class Database:
         #: Bumped by every write this process makes outside the request path's own writes.
         self.generation = 0
         self._threads = anyio.CapacityLimiter(pool_size)
-        self._writer_thread = anyio.CapacityLimiter(1)
         self._write_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
         self._reader = sessionmaker(self.engine, expire_on_commit=False)
         self._writer = sessionmaker(self._write_engine, expire_on_commit=False)
+        self._sqlite_writer = SQLiteWriter(self._write_engine) if self.sqlite else None
         self._async: AsyncEngine | None = None
         self._async_reader: AsyncEngine | None = None
+        self._health: AsyncEngine | None = None
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:
@@ -159,13 +163,11 @@ class Database:
             return await anyio.to_thread.run_sync(
                 self._sync, work, write, True, limiter=self._threads
             )
-        if self.sqlite:
+        if self._sqlite_writer is not None:
             if not write:
                 with self.engine.connect() as connection:
                     return work(connection)
-            return await anyio.to_thread.run_sync(
-                self._sync, work, write, False, limiter=self._writer_thread
-            )
+            return await self._sqlite_writer.run(work)
         engine = self._async_engine(write)
         if write:
             async with engine.begin() as aconn:
@@ -213,13 +215,24 @@ class Database:
         return self._async if write else self._async_reader
 
     async def ping(self) -> None:
-        """One trivial statement, without blocking the event loop."""
-        await self.run(lambda c: c.exec_driver_sql("SELECT 1"), write=False)
+        """One trivial statement, without blocking the event loop, on a connection of its own:
+        a health check must not queue behind the requests holding every pooled connection."""
+        if self.sqlite:
+            await self.run(lambda c: c.exec_driver_sql("SELECT 1"), write=False)
+            return
+        if self._health is None:
+            self._health = create_async_engine(
+                self.url, pool_size=1, max_overflow=0, isolation_level="AUTOCOMMIT"
+            )
+        async with self._health.connect() as aconn:
+            await aconn.exec_driver_sql("SELECT 1")
 
     def dispose(self) -> None:
         """``aclose`` for callers outside an event loop (commands, test teardown)."""
-        if self._async is not None:
+        if self._async is not None or self._health is not None:
             asyncio.run(self.aclose())
+        if self._sqlite_writer is not None:
+            self._sqlite_writer.close()
         self.engine.dispose()
 
     async def aclose(self) -> None:
@@ -227,4 +240,9 @@ class Database:
         if self._async is not None:
             await self._async.dispose()
             self._async = self._async_reader = None
+        if self._health is not None:
+            await self._health.dispose()
+            self._health = None
+        if self._sqlite_writer is not None:
+            await anyio.to_thread.run_sync(self._sqlite_writer.close)
         self.engine.dispose()
