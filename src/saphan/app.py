@@ -24,7 +24,7 @@ from saphan.core.asgi import Dispatch
 from saphan.core.clock import Clock
 from saphan.core.errors import install_error_handlers
 from saphan.core.jsonresponse import ORJSONResponse, json_response
-from saphan.core.observability import Metrics
+from saphan.core.observability import AccessLog, Metrics
 from saphan.core.plain_routes import PlainRoutes
 from saphan.core.runtime import Runtime
 from saphan.core.service import NO_TELEMETRY
@@ -56,6 +56,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     settings = settings or Settings()
     rt = Runtime.from_settings(settings, clock=clock)
     metrics = Metrics()
+    access = AccessLog(json=settings.log_json)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         gc.freeze()
         async with deliver_in_process(rt, metrics.registry):
             yield
+        access.flush()
         await rt.db.aclose()
 
     app = FastAPI(
@@ -126,7 +128,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             # encoded newline (%0A) in a path parameter would fall out of its service to the root
             # 404. Match it to the end so the service answers, in its own envelope.
             route.path_regex = re.compile(route.path_regex.pattern, re.DOTALL)
-    return Dispatch(app, mounts, metrics)
+    return Dispatch(app, mounts, metrics, access)
 
 
 def behind_proxy() -> ASGIApp:

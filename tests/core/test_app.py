@@ -19,6 +19,7 @@ from saphan import __version__
 from saphan.app import create_app
 from saphan.config import DEMO_SECRET_KEY, Settings
 from saphan.core import admin as core_admin
+from saphan.core.asgi import Dispatch
 from saphan.core.errors import ServiceError, install_error_handlers
 from saphan.core.observability import JsonFormatter
 from tests.conftest import ADMIN_TOKEN, SECRET
@@ -382,9 +383,11 @@ def secret_forms(secret: str) -> list[str]:
 
 
 async def test_logs_never_hold_an_api_key_or_the_operator_token(
+    app: Dispatch,
     client: httpx.AsyncClient,
     admin: httpx.AsyncClient,
     saphan_logs: Captured,
+    capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
 ) -> None:
     dp_id, key = await new_dp(admin)  # issued over HTTP: the key is in that response body
@@ -415,7 +418,8 @@ async def test_logs_never_hold_an_api_key_or_the_operator_token(
         assert failed.status_code == 500
         await http.get(f"{ADMIN}/dps", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
 
-    logged = saphan_logs.text
+    app.access.flush()  # the access log, written to stderr in batches
+    logged = saphan_logs.text + "\n" + capsys.readouterr().err
     assert '"route":"/depa/api/dp/GetDPVouchers"' in logged  # the capture does see requests
     assert '"message":"unhandled error"' in logged  # ... and the tracebacks
     for secret in (key, wrong_key, revoked_key, ADMIN_TOKEN, "wrong-operator-token"):

