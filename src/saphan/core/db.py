@@ -139,13 +139,16 @@ class Database:
             yield session
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
-        """A transaction that commits on success and rolls back on any exception."""
+    def write(self, *, invalidates: bool = True) -> Iterator[Session]:
+        """A transaction that commits on success and rolls back on any exception.
+        ``invalidates=False``: upkeep that changes nothing a request path caches (a signing
+        key made or read by a background job), so the caches keep what they hold."""
         try:
             with self._writer.begin() as session:
                 yield session
         finally:
-            self.generation += 1
+            if invalidates:
+                self.generation += 1
 
     async def run(
         self,

@@ -70,7 +70,7 @@ class LoginSigner:
             ring = keys.KeyRing(rt.secret)
             with self._lock:
                 self._rt, self._ring = rt, ring
-        with rt.db.write() as session:
+        with rt.db.write(invalidates=False) as session:
             key = ring.active(session, rt.clock.now(), time.monotonic())
         with self._lock:
             self._key, self._loaded_at = key, time.monotonic()
