@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from saphan.config import Settings
+from saphan.core.asgi import Dispatch
 from saphan.core.db import Database
 from saphan.core.hashing import key_digest
 from saphan.core.runtime import Runtime
@@ -199,14 +200,20 @@ async def test_every_lookup_is_audited_with_the_id_hashed(
 
 
 async def test_application_logs_never_carry_the_citizen_id_or_the_token(
-    client: httpx.AsyncClient, runtime: Runtime, token: str, caplog: pytest.LogCaptureFixture
+    app: Dispatch,
+    client: httpx.AsyncClient,
+    token: str,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     caplog.set_level(logging.DEBUG)
     await power_capital(client, CITIZEN, token)
     await power_capital(client, "12345", token)
+    app.access.flush()  # the access log goes to stderr in batches
     # The application's own loggers (httpx's here is the test's client, not the app).
     records = [r for r in caplog.records if r.name.startswith("saphan")]
     text = "\n".join(f"{r.getMessage()} {r.__dict__}" for r in records)
+    text += "\n" + capsys.readouterr().err
     assert "/moi/api/v1/PowerCapital/{CitizenID}" in text  # the access log was captured
     assert CITIZEN not in text
     assert token not in text

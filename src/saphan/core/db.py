@@ -204,17 +204,22 @@ class Database:
                 self.generation += 1
 
     def _async_engine(self, write: bool) -> AsyncEngine:
-        """Created on first use, on the running event loop (PostgreSQL only)."""
+        """Created on first use, on the running event loop (PostgreSQL only). Two pools of
+        ``pool_size`` each (what one pool of ``pool_size`` plus as many overflow allowed
+        before): writers, and readers in autocommit, which open no transaction and so have
+        nothing to reset when a connection goes back. Neither pings a connection before
+        lending it (a round trip per request); a connection found broken invalidates the
+        pool, and the request that found it fails."""
         if self._async is None or self._async_reader is None:
-            self._async = create_async_engine(
-                self.url,
-                pool_size=self.pool_size,
-                max_overflow=self.pool_size,
-                pool_recycle=1800,
-                pool_pre_ping=True,
+            options: dict[str, Any] = {
+                "pool_size": self.pool_size,
+                "max_overflow": 0,
+                "pool_recycle": 1800,
+            }
+            self._async = create_async_engine(self.url, **options)
+            self._async_reader = create_async_engine(
+                self.url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None, **options
             )
-            # Reads need no transaction: autocommit spares BEGIN and ROLLBACK round trips.
-            self._async_reader = self._async.execution_options(isolation_level="AUTOCOMMIT")
         return self._async if write else self._async_reader
 
     async def ping(self) -> None:
@@ -232,7 +237,7 @@ class Database:
 
     def dispose(self) -> None:
         """``aclose`` for callers outside an event loop (commands, test teardown)."""
-        if self._async is not None or self._health is not None:
+        if self._async is not None or self._async_reader is not None or self._health is not None:
             asyncio.run(self.aclose())
         if self._sqlite_writer is not None:
             self._sqlite_writer.close()
@@ -240,9 +245,10 @@ class Database:
 
     async def aclose(self) -> None:
         """Close every connection, the event loop's ones included."""
-        if self._async is not None:
-            await self._async.dispose()
-            self._async = self._async_reader = None
+        for engine in (self._async, self._async_reader):
+            if engine is not None:
+                await engine.dispose()
+        self._async = self._async_reader = None
         if self._health is not None:
             await self._health.dispose()
             self._health = None
