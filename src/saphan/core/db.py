@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from saphan.core.pg_writer import PostgresWriter
 from saphan.core.sqlite_writer import SQLiteWriter
 
 T = TypeVar("T")
@@ -88,7 +89,8 @@ class Database:
     - PostgreSQL: on the event loop itself, through SQLAlchemy's asyncio bridge over psycopg's
       async connections (``AsyncConnection.run_sync``: the same synchronous rules, their I/O
       awaited in a greenlet). No thread hop, no GIL hand-off per request; reads use autocommit
-      connections (no BEGIN/ROLLBACK round trips).
+      connections (no BEGIN/ROLLBACK round trips); writes are committed in groups by one
+      writer (``core.pg_writer``).
     - SQLite: reads on the event loop (an indexed read in WAL mode never waits for the write
       lock and takes well under a millisecond; a thread hop costs more than it saves), writes on
       one writer thread that commits whatever is waiting together (``core.sqlite_writer``:
@@ -117,6 +119,7 @@ class Database:
         self._async: AsyncEngine | None = None
         self._async_reader: AsyncEngine | None = None
         self._health: AsyncEngine | None = None
+        self._pg_writer: PostgresWriter | None = None
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:
@@ -173,8 +176,9 @@ class Database:
             return await self._sqlite_writer.run(work)
         engine = self._async_engine(write)
         if write:
-            async with engine.begin() as aconn:
-                return await aconn.run_sync(work)
+            if self._pg_writer is None:
+                self._pg_writer = PostgresWriter(engine)
+            return await self._pg_writer.run(work)
         async with engine.connect() as aconn:
             return await aconn.run_sync(work)
 
@@ -245,6 +249,9 @@ class Database:
 
     async def aclose(self) -> None:
         """Close every connection, the event loop's ones included."""
+        if self._pg_writer is not None:
+            await self._pg_writer.close()
+            self._pg_writer = None
         for engine in (self._async, self._async_reader):
             if engine is not None:
                 await engine.dispose()
