@@ -16,8 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
-from saphan.core.pg_writer import PostgresWriter
-from saphan.core.sqlite_writer import SQLiteWriter
+from saphan.core.group_commit import PostgresWriter, SQLiteWriter
 
 T = TypeVar("T")
 
@@ -90,10 +89,10 @@ class Database:
       async connections (``AsyncConnection.run_sync``: the same synchronous rules, their I/O
       awaited in a greenlet). No thread hop, no GIL hand-off per request; reads use autocommit
       connections (no BEGIN/ROLLBACK round trips); writes are committed in groups by one
-      writer (``core.pg_writer``).
+      writer (``core.group_commit``).
     - SQLite: reads on the event loop (an indexed read in WAL mode never waits for the write
       lock and takes well under a millisecond; a thread hop costs more than it saves), writes on
-      one writer thread that commits whatever is waiting together (``core.sqlite_writer``:
+      one writer thread that commits whatever is waiting together (``core.group_commit``:
       SQLite writes one transaction at a time; waiting for the file lock must not hold up the
       loop).
     - ``thread=True`` (operator work, anything CPU-heavy such as password hashing): a worker
