@@ -165,9 +165,7 @@ class Database:
         ``slow``: a read that may scan many rows; on SQLite it runs on a worker thread, not
         the event loop (PostgreSQL does the scanning in its own process either way)."""
         if thread or (slow and self.sqlite):
-            return await anyio.to_thread.run_sync(
-                self._sync, work, write, True, limiter=self._threads
-            )
+            return await anyio.to_thread.run_sync(self._sync, work, write, limiter=self._threads)
         if self._sqlite_writer is not None:
             if not write:
                 with self.engine.connect() as connection:
@@ -195,16 +193,13 @@ class Database:
 
         return await self.run(in_session, write=write, thread=thread)
 
-    def _sync(self, work: Callable[[Connection], T], write: bool, bump: bool) -> T:
+    def _sync(self, work: Callable[[Connection], T], write: bool) -> T:
+        """On a worker thread: operator work, whose writes may change what caches hold."""
         if not write:
             with self.engine.connect() as connection:
                 return work(connection)
-        try:
-            with self._write_engine.begin() as connection:
-                return work(connection)
-        finally:
-            if bump:
-                self.generation += 1
+        with self.begin() as connection:
+            return work(connection)
 
     def _async_engine(self, write: bool) -> AsyncEngine:
         """Created on first use, on the running event loop (PostgreSQL only). Two pools of
