@@ -57,8 +57,7 @@ class Dispatch:
             elapsed = time.perf_counter() - started
             route = route_template(scope)
             method = scope["method"]
-            self.metrics.requests.labels(method, route, str(status)).inc()
-            self.metrics.latency.labels(method, route).observe(elapsed)
+            self.metrics.observe(method, route, status, elapsed)
             if self.access.enabled():
                 self.access.request(method, route, status, elapsed)
 
