@@ -1,6 +1,7 @@
-"""The floor: a bare Starlette app answering a fixed small JSON, served exactly as
-``saphan serve`` serves Saphan (the same ``uvicorn.run`` arguments), so that the gap between
-the two is Saphan's own work.
+"""The floor: a bare Starlette app answering a fixed small JSON, served as
+``saphan serve --server uvicorn`` serves Saphan (the same ``uvicorn.run`` arguments), so that the
+gap between the two is Saphan's own work. (``speed`` serves the same app under granian, as
+``saphan serve`` does by default.)
 
     python -m bench.floor --host 127.0.0.1 --port 8100
 """
@@ -32,7 +33,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8100)
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
-    # Keep in step with saphan.cli.serve: the floor must differ from Saphan only in the app.
+    # Keep in step with saphan.cli.serve's uvicorn branch: only the app may differ.
     uvicorn.run(
         "bench.floor:create_app",
         factory=True,
