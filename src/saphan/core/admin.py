@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from saphan.core.errors import ServiceError, install_error_handlers
 from saphan.core.jsonresponse import ORJSONResponse
-from saphan.core.request_path import RequestPath, anyone
+from saphan.core.request_path import RequestPath, anyone, runtime
 from saphan.core.runtime import Runtime
 from saphan.core.service import NO_TELEMETRY
 
@@ -94,16 +94,11 @@ def render(error: ServiceError) -> dict[str, Any]:
     return {"error": {"code": error.code, "message": error.message}}
 
 
-def admin_runtime(request: Request) -> Runtime:
-    rt: Runtime = request.app.state.runtime
-    return rt
-
-
 async def require_operator(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
-    token = admin_runtime(request).settings.admin_token
+    token = runtime(request).settings.admin_token
     if token is None or credentials is None or credentials.scheme.lower() != "bearer":
         raise AdminUnauthorized()
     if not hmac.compare_digest(credentials.credentials.encode(), token.get_secret_value().encode()):

@@ -25,6 +25,8 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Generic, TypeVar
 
+from sqlalchemy import Connection
+
 from saphan.core.db import Database
 
 K = TypeVar("K", bound=Hashable)
@@ -73,6 +75,10 @@ class FreshCache(Generic[K, V]):
         if drops == self._drops:
             self._store(key, value, read_at, generation)
         return value
+
+    async def read(self, key: K, query: Callable[[Connection, K], V]) -> V:
+        """``get`` whose load is ``query(connection, key)``, one read on the database."""
+        return await self.get(key, lambda: self._db.run(lambda conn: query(conn, key), write=False))
 
     def _store(self, key: K, value: V, read_at: float, generation: int) -> None:
         self._entries[key] = (value, read_at, generation)

@@ -59,10 +59,6 @@ class Call(Generic[C, B]):
     now: dt.datetime
 
 
-def _parse_json(model: type[M], body: bytes, content_type: str | None) -> M:
-    return parse_json(model, body, content_type)
-
-
 @dataclass(frozen=True)
 class RequestPath(Generic[C]):
     """One service's way of running its routes (see the module docstring)."""
@@ -70,7 +66,7 @@ class RequestPath(Generic[C]):
     #: Who is calling; raises the service's 401/403 error.
     identify: Callable[[Request], Awaitable[C]]
     #: Bytes and Content-Type -> the wire model; raises the service's 4xx.
-    parse: Callable[[type[Any], bytes, str | None], Any] = _parse_json
+    parse: Callable[[type[Any], bytes, str | None], Any] = parse_json
     #: The operation's result -> the response.
     render: Callable[[Any, int, Mapping[str, str] | None], Response] = (
         lambda content, status, headers: json_response(content, status=status, headers=headers)

@@ -50,9 +50,7 @@ async def identify(request: Request) -> logic.Caller:
     rt = runtime(request)
     digest = logic.key_of(rt.secret, request.headers.get("x-api-key"))
     callers: FreshCache[str, logic.Caller | None] = request.app.state.callers
-    caller = await callers.get(
-        digest, lambda: rt.db.run(lambda conn: logic.find_caller(conn, digest), write=False)
-    )
+    caller = await callers.read(digest, logic.find_caller)
     if caller is None:
         raise InvalidApiKey()
     return caller

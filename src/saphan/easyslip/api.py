@@ -78,9 +78,7 @@ async def identify(request: Request) -> Caller:
     rt = runtime(request)
     digest = key_digest(rt.secret, bearer_key(request.headers.get("authorization")))
     keys: FreshCache[str, KeyHolder | None] = request.app.state.keys
-    holder = await keys.get(
-        digest, lambda: rt.db.run(lambda conn: find_key(conn, digest), write=False)
-    )
+    holder = await keys.read(digest, find_key)
     return admit(holder, request.client.host if request.client else None)
 
 

@@ -42,9 +42,7 @@ async def identify(request: Request) -> logic.Caller:
     rt = runtime(request)
     digest = logic.token_digest(rt.secret, request.headers.get("Token"))
     sessions: FreshCache[str, logic.LiveSession | None] = request.app.state.sessions
-    session = await sessions.get(
-        digest, lambda: rt.db.run(lambda conn: logic.find_session(conn, digest), write=False)
-    )
+    session = await sessions.read(digest, logic.find_session)
     return logic.session_caller(session, rt.clock.now())
 
 

@@ -117,10 +117,7 @@ async def identify(request: Request) -> tokens.Caller:
     account_id = tokens.account_of(access)
     accounts: Accounts = request.app.state.rakmao_accounts
     state = tokens.checked(
-        await accounts.get(
-            account_id,
-            lambda: rt.db.run(lambda conn: tokens.account_state(conn, account_id), write=False),
-        ),
+        await accounts.read(account_id, tokens.account_state),
         access,
     )
     side = _gated_side(request, rt.settings)
