@@ -62,6 +62,22 @@ def tolerant_loads(body: bytes) -> Any:
         raise MalformedJSON(f"{exc.msg} at line {exc.lineno} column {exc.colno}") from exc
     except RecursionError as exc:
         raise MalformedJSON("nested too deeply") from exc
+    except MalformedJSON:
+        raise
+    except ValueError as exc:  # an integer past Python's 4,300-digit conversion limit
+        raise MalformedJSON("a number has too many digits") from exc
+
+
+def has_nul(value: Any) -> bool:
+    """Whether any text in ``value`` (parsed JSON: keys too) holds NUL, which no text column
+    can store (PostgreSQL refuses it; SQLite would keep it) and no Rakmao field means."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(has_nul(k) or has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(has_nul(v) for v in value)
+    return False
 
 
 def _nested_model(annotation: Any) -> type[BaseModel] | None:

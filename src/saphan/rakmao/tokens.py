@@ -35,7 +35,7 @@ from saphan.rakmao.errors import (
     TooManyAttempts,
     Unauthorized,
 )
-from saphan.rakmao.jsonread import MalformedJSON, canonical_keys, tolerant_loads
+from saphan.rakmao.jsonread import MalformedJSON, canonical_keys, has_nul, tolerant_loads
 from saphan.rakmao.keys import KeyRing
 from saphan.rakmao.models import Account, LoginFailure, RefreshFamily, WebhookRegistration
 from saphan.rakmao.schemas import Credentials
@@ -96,7 +96,7 @@ def decode_authen_string(authen: str) -> Credentials:
         data = tolerant_loads(raw)
     except (binascii.Error, ValueError, MalformedJSON):
         raise BadRequest(problem) from None
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or has_nul(data):
         raise BadRequest(problem)
     try:
         return Credentials.model_validate(canonical_keys(data, Credentials))

@@ -23,11 +23,12 @@ from saphan.core.request_path import RequestPath, anyone, runtime
 from saphan.core.runtime import Runtime
 from saphan.rakmao import hooks, keys, tokens
 from saphan.rakmao.errors import BadRequest, Unauthorized, WebhookRequired
-from saphan.rakmao.jsonread import MalformedJSON, canonical_keys, tolerant_loads
+from saphan.rakmao.jsonread import MalformedJSON, canonical_keys, has_nul, tolerant_loads
 from saphan.rakmao.schemas import BareBody, Envelope
 from saphan.rakmao.status import EVENT_NAMES, Side
 
 M = TypeVar("M", bound=BaseModel)
+NUL_REFUSED = "Text may not contain NUL (\\u0000)"
 #: An account's state by account id, fresh within ``FreshCache``'s bound (``identify``).
 Accounts = FreshCache[int, tokens.AccountState | None]
 #: The first segment of a route's path -> the side whose webhooks it requires.
@@ -94,6 +95,8 @@ def parse(model: type[M], body: bytes, content_type: str | None) -> M:
     (``jsonread``); a ``BareBody`` may also be its one field's value alone."""
     bare = issubclass(model, BareBody)
     data = _read_json(body, content_type, allow_text=bare)
+    if has_nul(data):
+        raise BadRequest(NUL_REFUSED)
     if bare and isinstance(data, str):
         data = {next(iter(model.model_fields)): data}
     return _validate(model, data)
