@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from saphan.core.runtime import Runtime
 from saphan.depa import operator
@@ -222,6 +223,25 @@ async def test_status_changes_show_at_once_and_keep_the_order(
         wire("DV-A2", "DP Alpha"),
         wire("DV-A3", "DP Alpha", activatedTime="2025-11-18 12:00:00"),
     ]
+
+
+async def test_a_renamed_dp_shows_its_new_name_on_every_voucher(
+    client: httpx.AsyncClient, runtime: Runtime, dp: DP, make_dp: MakeDP
+) -> None:
+    """Records are stored as the DP saw them (migration 0009): a rename, made here as an
+    operator would in the database, must reach them, and only this DP's."""
+    other = make_dp("DP Other", [voucher("DV-O1")])
+    with runtime.db.begin() as conn:
+        conn.execute(
+            text("UPDATE depa_dp SET name = :name WHERE id = :id"),
+            {"name": "DP Alpha จำกัด", "id": dp.id},
+        )
+
+    mine = await post(client, "GetDPVouchers", page(), dp)
+    theirs = await post(client, "GetDPVouchers", page(), other)
+
+    assert [v["dpName"] for v in mine.json()["data"]] == ["DP Alpha จำกัด"] * 3
+    assert [v["dpName"] for v in theirs.json()["data"]] == ["DP Other"]
 
 
 async def test_unknown_fields_are_ignored(client: httpx.AsyncClient, dp: DP) -> None:

@@ -48,7 +48,15 @@ def is_sqlite(url: str) -> bool:
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     url = normalise_url(url)
     if is_sqlite(url):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        # Room for every connection in use at once (the worker threads, the event loop's reads
+        # and the writer), so none is opened and closed per request: opening one runs five
+        # PRAGMAs.
+        engine = create_engine(
+            url,
+            connect_args={"timeout": 30, "check_same_thread": False},
+            pool_size=pool_size + 2,
+            max_overflow=pool_size,
+        )
         _configure_sqlite(engine)
         return engine
     return create_engine(

@@ -13,7 +13,9 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -72,6 +74,9 @@ class Voucher(Base):
     tambon_name: Mapped[str] = mapped_column(String(100), default="")
     postcode: Mapped[str] = mapped_column(String(10), default="")
     product_name: Mapped[str] = mapped_column(String(200), default="")
+    #: The voucher's GetDPVouchers record as JSON text, written by the database's triggers
+    #: (migration 0009) whenever the columns above or the DP's name change; never set here.
+    wire: Mapped[str] = mapped_column(Text, server_default=text("''"))
 
 
 class Usage(Base):
