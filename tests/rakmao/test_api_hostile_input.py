@@ -69,3 +69,40 @@ async def test_an_integer_of_5000_digits_is_refused(
         error(400, "Malformed JSON body: a number has too many digits"),
     )
     assert state(runtime) == before
+
+
+#: Bodies just under the 1 MiB limit that made the old trailing-comma regex backtrack: 16 KB of
+#: escaped quotes took 5 s on the event loop, and the time grew with the square of the length.
+_MIB = 1 << 20
+_SLOW_BEFORE = {
+    "escaped quotes": '"' + '\\"' * (_MIB // 2 - 8),
+    "quotes": '"' * (_MIB - 16),
+    "commas before a bracket": "[1" + ", " * (_MIB // 2 - 16) + "]",
+    "backslashes": '"' + "\\" * (_MIB - 16),
+}
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("body", list(_SLOW_BEFORE.values()), ids=list(_SLOW_BEFORE))
+async def test_a_hostile_megabyte_is_refused_in_one_pass(
+    client: httpx.AsyncClient, runtime: Runtime, body: str
+) -> None:
+    """The reader looks at each character a bounded number of times. Not a speed test: the
+    timeout only tells a linear reader (a quarter of a second for 1 MiB here) from a quadratic
+    one (hours for 1 MiB)."""
+    before = state(runtime)
+    answer = await client.post(f"{AUTH}/RequestAPIToken", content=body.encode(), headers=JSON)
+    assert answer.status_code == 400
+    assert answer.json()["message"].startswith("Malformed JSON body: ")
+    assert state(runtime) == before
+
+
+@pytest.mark.timeout(30)
+async def test_trailing_commas_over_a_megabyte_still_parse(client: httpx.AsyncClient) -> None:
+    """The spec's trailing commas, repeated to the size limit, are read (and the credentials
+    then checked) rather than refused as malformed."""
+    padding = "[1,]," * ((_MIB - 200) // 5)
+    body = '{"authenString": "x", "padding": [' + padding + "1],}"
+    answer = await client.post(f"{AUTH}/RequestAPIToken", content=body.encode(), headers=JSON)
+    assert answer.status_code == 400
+    assert not answer.json()["message"].startswith("Malformed JSON body")

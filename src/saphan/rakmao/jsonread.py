@@ -3,8 +3,9 @@
 The spec's examples end arrays and objects with a trailing comma (``{ ... }, ] }``) and mix the
 casing of property names (``ActionBy``/``ActionByType``), so:
 
-* ``tolerant_loads`` drops a comma that closes an array or object (never one inside a string),
-  then parses with the standard library, numbers with a fraction as exact ``Decimal``;
+* ``tolerant_loads`` parses with the standard library, numbers with a fraction as exact
+  ``Decimal``; a body that does not parse is parsed again without the commas that close an
+  array or object (never one inside a string);
 * ``canonical_keys`` renames property names, matched case-insensitively, to a model's own.
 
 A missing comma is still an error: the examples that lack one are errors in the document.
@@ -20,8 +21,14 @@ from typing import Any, get_args, get_origin
 
 from pydantic import AliasChoices, BaseModel
 
-#: A JSON string (kept as it is), or a comma followed only by whitespace and a closing bracket.
-_STRING_OR_TRAILING_COMMA = re.compile(r'"(?:[^"\\]|\\.)*"|,(\s*[\]}])', re.DOTALL)
+#: The next character that matters outside a string: a string's opening quote or a comma.
+_QUOTE_OR_COMMA = re.compile(r'[",]')
+#: The rest of a string after its opening quote, through the closing one (the unrolled form:
+#: each character is looked at once, so an unterminated string costs one pass, not one per quote).
+_STRING_REST = re.compile(r'[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+#: What follows a trailing comma: whitespace, then the bracket it closes.
+_CLOSING = re.compile(r"[ \t\r\n]*[\]}]")
+_WHITESPACE = " \t\r\n"
 
 
 class MalformedJSON(ValueError):
@@ -29,24 +36,38 @@ class MalformedJSON(ValueError):
 
 
 def strip_trailing_commas(text: str) -> str:
-    """``[1, 2, ]`` -> ``[1, 2 ]``; strings, and commas with nothing before them, untouched."""
+    """``[1, 2, ]`` -> ``[1, 2 ]``; strings, and commas with nothing before them, untouched.
 
-    def replace(match: re.Match[str]) -> str:
-        closing = match.group(1)
-        if closing is None:
-            return match.group(0)
-        at = match.start() - 1
-        while at >= 0 and text[at] in " \t\r\n":
-            at -= 1
-        if at < 0 or text[at] in "[{,":
-            return match.group(0)  # "[,]" stays an error
-        return closing
-
-    return _STRING_OR_TRAILING_COMMA.sub(replace, text)
+    One pass from left to right: every character is looked at a bounded number of times, so
+    hostile input (thousands of quotes or commas in 1 MiB) costs what its length costs."""
+    kept: list[str] = []
+    start = at = 0
+    while (found := _QUOTE_OR_COMMA.search(text, at)) is not None:
+        at = found.end()
+        if found.group() == '"':
+            string = _STRING_REST.match(text, at)
+            if string is None:
+                break  # unterminated: the parser reports it
+            at = string.end()
+            continue
+        if _CLOSING.match(text, at) is None:
+            continue
+        before = found.start() - 1
+        while before >= 0 and text[before] in _WHITESPACE:
+            before -= 1
+        if before >= 0 and text[before] not in "[{,":  # "[,]" stays an error
+            kept.append(text[start : found.start()])
+            start = at
+    kept.append(text[start:])
+    return "".join(kept)
 
 
 def _refuse_constant(name: str) -> Any:
     raise MalformedJSON(f"{name} is not a JSON number")
+
+
+def _loads(text: str) -> Any:
+    return json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
 
 
 def tolerant_loads(body: bytes) -> Any:
@@ -55,9 +76,10 @@ def tolerant_loads(body: bytes) -> Any:
     except UnicodeDecodeError as exc:
         raise MalformedJSON("the body is not UTF-8") from exc
     try:
-        return json.loads(
-            strip_trailing_commas(text), parse_float=Decimal, parse_constant=_refuse_constant
-        )
+        try:
+            return _loads(text)
+        except json.JSONDecodeError:
+            return _loads(strip_trailing_commas(text))  # mostly bodies copied from the spec
     except json.JSONDecodeError as exc:
         raise MalformedJSON(f"{exc.msg} at line {exc.lineno} column {exc.colno}") from exc
     except RecursionError as exc:
