@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Connection, bindparam, select
 
+from saphan.core.statement import Statement
 from saphan.easyslip.models import Transfer
 
 BANK, TRUEWALLET = "bank", "truewallet"
@@ -21,10 +22,12 @@ class Ledger(Protocol):
         """The transfer's row (``Transfer``'s columns), or None when there is no such transfer."""
 
 
-_FIND = select(Transfer.__table__).where(
-    Transfer.kind == bindparam("kind"),
-    Transfer.bank_code == bindparam("bank_code"),
-    Transfer.trans_ref == bindparam("trans_ref"),
+_FIND = Statement(
+    select(Transfer.__table__).where(
+        Transfer.kind == bindparam("kind"),
+        Transfer.bank_code == bindparam("bank_code"),
+        Transfer.trans_ref == bindparam("trans_ref"),
+    )
 )
 
 
@@ -32,5 +35,4 @@ class TableLedger:
     """The ledger kept in ``easyslip_transfer``."""
 
     def find(self, conn: Connection, kind: str, bank_code: str, trans_ref: str) -> Any | None:
-        params = {"kind": kind, "bank_code": bank_code, "trans_ref": trans_ref}
-        return conn.execute(_FIND, params).first()
+        return _FIND.first(conn, kind=kind, bank_code=bank_code, trans_ref=trans_ref)

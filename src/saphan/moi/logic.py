@@ -11,7 +11,6 @@ import re
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, func, insert, select
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from saphan.core.clock import BANGKOK, to_utc_naive
 from saphan.core.hashing import digests_equal, key_digest
+from saphan.core.statement import Statement
 from saphan.moi.errors import (
     AgentNotAllowed,
     InvalidAgentId,
@@ -187,11 +187,15 @@ class Quota:
     per_day: int | None = None
 
 
-_RECENT_LOOKUPS = select(func.count(), func.min(Audit.at)).where(
-    Audit.client_id == bindparam("client"), Audit.at > bindparam("since")
+_RECENT_LOOKUPS = Statement(
+    select(func.count(), func.min(Audit.at)).where(
+        Audit.client_id == bindparam("client"), Audit.at > bindparam("since")
+    )
 )
-_LOOKUPS_TODAY = select(LookupDay.lookups).where(
-    LookupDay.client_id == bindparam("client"), LookupDay.day == bindparam("day")
+_LOOKUPS_TODAY = Statement(
+    select(LookupDay.lookups).where(
+        LookupDay.client_id == bindparam("client"), LookupDay.day == bindparam("day")
+    )
 )
 
 
@@ -201,9 +205,7 @@ def check_quota(conn: Connection, who: Caller, quota: Quota, now: dt.datetime) -
     at = to_utc_naive(now)
     if quota.per_minute is not None:
         since = at - dt.timedelta(minutes=1)
-        count, oldest = conn.execute(
-            _RECENT_LOOKUPS, {"client": who.client_id, "since": since}
-        ).one()
+        count, oldest = _RECENT_LOOKUPS.rows(conn, client=who.client_id, since=since)[0]
         if count >= quota.per_minute:
             wait = (oldest + dt.timedelta(minutes=1) - at).total_seconds()
             raise QuotaExceeded(
@@ -212,8 +214,8 @@ def check_quota(conn: Connection, who: Caller, quota: Quota, now: dt.datetime) -
             )
     if quota.per_day is not None:
         local = now.astimezone(BANGKOK)
-        today = conn.execute(_LOOKUPS_TODAY, {"client": who.client_id, "day": local.date()})
-        if (today.scalar() or 0) >= quota.per_day:
+        today = _LOOKUPS_TODAY.scalar(conn, client=who.client_id, day=local.date())
+        if (today or 0) >= quota.per_day:
             midnight = dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(), BANGKOK)
             raise QuotaExceeded(
                 f"Lookup quota exceeded ({quota.per_day} per day)",
@@ -221,8 +223,7 @@ def check_quota(conn: Connection, who: Caller, quota: Quota, now: dt.datetime) -
             )
 
 
-@cache
-def count_lookup(dialect: str) -> Any:
+def _count_lookup(dialect: str) -> Any:
     """INSERT ... ON CONFLICT (client, day) DO UPDATE lookups + 1, for either database."""
     insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert_(LookupDay).values(
@@ -231,6 +232,17 @@ def count_lookup(dialect: str) -> Any:
     return statement.on_conflict_do_update(
         index_elements=["client_id", "day"], set_={"lookups": LookupDay.lookups + 1}
     )
+
+
+_COUNT_LOOKUP = Statement(_count_lookup)
+_AUDIT = Statement(
+    insert(Audit).values(
+        {
+            name: bindparam(name)
+            for name in ("at", "client_id", "agent_id", "citizen_digest", "citizen_last4", "rows")
+        }
+    )
+)
 
 
 # -- PowerCapital ------------------------------------------------------------------------------
@@ -267,7 +279,7 @@ _RANKED_BILLS = (
     .subquery()
 )
 #: A holder's accounts, each with its latest HISTORY_LENGTH bills, newest first, in one query.
-_HOLDINGS = (
+_HOLDINGS = Statement(
     select(
         Account.id,
         Account.layout,
@@ -298,7 +310,7 @@ class _Holding:
 
 def _holdings(conn: Connection, citizen_id: str) -> list[_Holding]:
     out: dict[int, _Holding] = {}
-    for row in conn.execute(_HOLDINGS, {"citizen": citizen_id}):
+    for row in _HOLDINGS.rows(conn, citizen=citizen_id):
         holding = out.get(row[0])
         if holding is None:
             holding = out[row[0]] = _Holding(row[1], row[2], row[3], [])
@@ -354,19 +366,16 @@ def power_capital(
     accounts = _holdings(conn, citizen_id)
     mea = [_customerinfo(a) for a in accounts if a.layout == MEA]
     pea = [_ca(a) for a in accounts if a.layout == PEA]
-    conn.execute(
-        insert(Audit),
-        {
-            "at": to_utc_naive(now),
-            "client_id": who.client_id,
-            "agent_id": who.agent_id,
-            "citizen_digest": key_digest(secret, citizen_id),
-            "citizen_last4": citizen_id[-4:],
-            "rows": len(accounts),
-        },
+    _AUDIT.run(
+        conn,
+        at=to_utc_naive(now),
+        client_id=who.client_id,
+        agent_id=who.agent_id,
+        citizen_digest=key_digest(secret, citizen_id),
+        citizen_last4=citizen_id[-4:],
+        rows=len(accounts),
     )
-    day = now.astimezone(BANGKOK).date()
-    conn.execute(count_lookup(conn.dialect.name), {"client": who.client_id, "day": day})
+    _COUNT_LOOKUP.run(conn, client=who.client_id, day=now.astimezone(BANGKOK).date())
     found = bool(accounts)
     return envelope(
         citizen_id=citizen_id,

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 
 from saphan.config import Settings
 from saphan.core.clock import to_utc_naive
+from saphan.core.statement import Statement
 from saphan.core.webhooks.models import (
     DELIVERED,
     FAILED,
@@ -78,14 +79,16 @@ class Result:
         return self.error is None and self.status is not None and 200 <= self.status < 300
 
 
+_ANY_DUE = Statement(
+    select(Message.id)
+    .where(Message.state == PENDING, Message.next_attempt_at <= bindparam("now"))
+    .limit(1)
+)
+
+
 def any_due(conn: Connection, now: dt.datetime) -> bool:
-    """A cheap look before taking the write lock to claim."""
-    query = (
-        select(Message.id)
-        .where(Message.state == PENDING, Message.next_attempt_at <= to_utc_naive(now))
-        .limit(1)
-    )
-    return conn.execute(query).first() is not None
+    """A cheap look before taking the write lock to claim (polled many times a second)."""
+    return _ANY_DUE.first(conn, now=to_utc_naive(now)) is not None
 
 
 def claim(

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from saphan.core.clock import bangkok_date
+from saphan.core.statement import Statement
 from saphan.easyslip.errors import QuotaExceeded
 from saphan.easyslip.logic.auth import Caller
 from saphan.easyslip.models import QuotaUsage
@@ -60,28 +61,31 @@ def usage(conn: Connection, kind: str, owner_id: int, start: dt.date) -> Usage:
     return Usage(used=int(row[0]), total=int(row[1]))
 
 
-#: Built once (SQLAlchemy then reuses their compiled form): the conditional increment with and
-#: without a limit, and the month row's creation for each dialect.
+#: The conditional increment with and without a limit, and the month row's creation.
 _WHERE = (
     QuotaUsage.kind == bindparam("q_kind"),
     QuotaUsage.owner_id == bindparam("q_owner"),
     QuotaUsage.month_start == bindparam("q_start"),
 )
-_UNLIMITED = (
+_INCREMENT = (
     update(QuotaUsage).where(*_WHERE).values(used=QuotaUsage.used + 1).returning(QuotaUsage.used)
 )
-_LIMITED = _UNLIMITED.where(QuotaUsage.used < bindparam("q_limit"))
-_CREATE = {
-    name: dialect.insert(QuotaUsage)
-    .values(
-        kind=bindparam("q_kind"),
-        owner_id=bindparam("q_owner"),
-        month_start=bindparam("q_start"),
-        used=0,
+_UNLIMITED = Statement(_INCREMENT)
+_LIMITED = Statement(_INCREMENT.where(QuotaUsage.used < bindparam("q_limit")))
+_DIALECTS = {"postgresql": postgresql, "sqlite": sqlite}
+_CREATE = Statement(
+    lambda name: (
+        _DIALECTS[name]
+        .insert(QuotaUsage)
+        .values(
+            kind=bindparam("q_kind"),
+            owner_id=bindparam("q_owner"),
+            month_start=bindparam("q_start"),
+            used=0,
+        )
+        .on_conflict_do_nothing(index_elements=["kind", "owner_id", "month_start"])
     )
-    .on_conflict_do_nothing(index_elements=["kind", "owner_id", "month_start"])
-    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
-}
+)
 
 
 def _take(conn: Connection, kind: str, owner_id: int, start: dt.date, limit: int | None) -> bool:
@@ -91,10 +95,10 @@ def _take(conn: Connection, kind: str, owner_id: int, start: dt.date, limit: int
     statement = _UNLIMITED
     if limit is not None:
         statement, params["q_limit"] = _LIMITED, limit
-    if conn.execute(statement, params).first() is not None:
+    if statement.first(conn, **params) is not None:
         return True
-    conn.execute(_CREATE[conn.dialect.name], params)
-    return conn.execute(statement, params).first() is not None
+    _CREATE.run(conn, **params)
+    return statement.first(conn, **params) is not None
 
 
 def billing_start(caller: Caller, now: dt.datetime) -> dt.date:

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from saphan.core.clock import to_utc_naive
+from saphan.core.statement import Statement
 from saphan.easyslip.errors import SlipNotFound
 from saphan.easyslip.ledger import BANK, TRUEWALLET, Ledger
 from saphan.easyslip.logic import quota
@@ -27,6 +28,7 @@ from saphan.easyslip.miniqr import BankSlipQR, TrueWalletQR
 from saphan.easyslip.models import Verification
 
 SATANG = Decimal("0.01")
+_DIALECTS = {"postgresql": postgresql, "sqlite": sqlite}
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,22 +38,24 @@ class Options:
     match_amount: Decimal | None = None
 
 
-_FIRST = {
-    name: dialect.insert(Verification)
-    .values(
-        application_id=bindparam("v_app_id"),
-        transfer_id=bindparam("v_transfer_id"),
-        branch_id=bindparam("v_branch_id"),
-        trans_ref=bindparam("v_trans_ref"),
-        count=1,
-        first_at=bindparam("v_at"),
-        last_at=bindparam("v_at"),
+_FIRST = Statement(
+    lambda name: (
+        _DIALECTS[name]
+        .insert(Verification)
+        .values(
+            application_id=bindparam("v_app_id"),
+            transfer_id=bindparam("v_transfer_id"),
+            branch_id=bindparam("v_branch_id"),
+            trans_ref=bindparam("v_trans_ref"),
+            count=1,
+            first_at=bindparam("v_at"),
+            last_at=bindparam("v_at"),
+        )
+        .on_conflict_do_nothing(index_elements=["application_id", "transfer_id"])
+        .returning(Verification.id)
     )
-    .on_conflict_do_nothing(index_elements=["application_id", "transfer_id"])
-    .returning(Verification.id)
-    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
-}
-_AGAIN = (
+)
+_AGAIN = Statement(
     update(Verification)
     .where(
         Verification.application_id == bindparam("v_app_id"),
@@ -70,9 +74,9 @@ def _first_time(conn: Connection, caller: Caller, row: Any, now: dt.datetime) ->
         "v_trans_ref": row.trans_ref,
         "v_at": to_utc_naive(now),
     }
-    if conn.execute(_FIRST[conn.dialect.name], params).first() is not None:
+    if _FIRST.first(conn, **params) is not None:
         return True
-    conn.execute(_AGAIN, params)
+    _AGAIN.run(conn, **params)
     return False
 
 

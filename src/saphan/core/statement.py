@@ -1,0 +1,154 @@
+"""``Statement``: a hot SQLAlchemy Core statement, compiled once per dialect, run on the driver.
+
+Executing a cached Core statement through ``Connection.execute`` costs 50-90 µs of Python per
+call (the compiled-cache lookup, an execution context, events, a result object, result
+processing); the driver itself takes 5-30 µs for the indexed reads and single-row writes the
+request paths make (measured: MOI's holdings query, 95 µs through ``execute``, 30 µs on
+sqlite3). A ``Statement`` keeps what ``execute`` works out on every call, once per dialect (the
+SQL text, the parameters' order, the types' bind and result processors), and runs the SQL on the
+connection's own DBAPI cursor, inside whatever transaction the connection is in.
+
+What goes in and comes out is what ``execute`` would pass and return: parameters by name,
+converted by their types' bind processors (a ``datetime`` for a ``DateTime`` column on SQLite
+becomes SQLAlchemy's stored text); result columns converted by their types' result processors
+(a ``JSON`` column reads as Python data on both databases). Rows are named tuples, by the
+columns' keys (``row.amount``, ``row[3]``).
+
+For statements written once and run on every request, not for ad-hoc queries: no ``IN``
+lists that expand, no ``RETURNING`` of server-side defaults beyond the row itself.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql import Executable
+from sqlalchemy.sql.elements import BindParameter
+
+__all__ = ["Statement"]
+
+Processor = Callable[[Any], Any]
+
+
+@dataclass(slots=True)
+class _Compiled:
+    sql: str
+    #: The parameters in the SQL's order (positional drivers), or None (named: a dict).
+    order: tuple[str, ...] | None
+    #: Values fixed in the statement itself (a LIMIT, a literal bound by SQLAlchemy).
+    fixed: Mapping[str, Any]
+    binds: Mapping[str, Processor]
+    #: The result columns' types (a driver's processor may depend on what the cursor says).
+    columns: tuple[Any, ...]
+    row: Callable[[Any], tuple[Any, ...]]
+    #: One per result column, None where the driver's value is already the value; worked out
+    #: on the first execution, from the cursor's description.
+    results: tuple[Processor | None, ...] | None = None
+
+
+class Statement:
+    """``Statement(select(...))``, or ``Statement(lambda dialect_name: ...)`` for a statement
+    written per database (an upsert); then ``.rows(conn, **params)`` and the like."""
+
+    __slots__ = ("_build", "_compiled")
+
+    def __init__(self, statement: Executable | Callable[[str], Executable]) -> None:
+        self._build: Callable[[str], Executable] = (
+            statement if callable(statement) else (lambda _dialect: statement)
+        )
+        self._compiled: dict[str, _Compiled] = {}
+
+    def rows(self, conn: Connection, **params: Any) -> list[tuple[Any, ...]]:
+        compiled, cursor = self._execute(conn, params)
+        try:
+            found = cursor.fetchall()
+            processors = compiled.results
+            if processors is None:
+                processors = compiled.results = _result_processors(
+                    compiled.columns, cursor.description, conn.dialect
+                )
+        finally:
+            cursor.close()
+        make = compiled.row
+        if not any(processors):
+            return [make(row) for row in found]
+        return [
+            make(
+                value if process is None or value is None else process(value)
+                for process, value in zip(processors, row, strict=True)
+            )
+            for row in found
+        ]
+
+    def first(self, conn: Connection, **params: Any) -> tuple[Any, ...] | None:
+        found = self.rows(conn, **params)
+        return found[0] if found else None
+
+    def scalar(self, conn: Connection, **params: Any) -> Any:
+        row = self.first(conn, **params)
+        return None if row is None else row[0]
+
+    def run(self, conn: Connection, **params: Any) -> int:
+        """A write: the number of rows it changed."""
+        _compiled, cursor = self._execute(conn, params)
+        try:
+            return int(cursor.rowcount)
+        finally:
+            cursor.close()
+
+    def _execute(self, conn: Connection, params: Mapping[str, Any]) -> tuple[_Compiled, Any]:
+        dialect = conn.dialect
+        compiled = self._compiled.get(dialect.name)
+        if compiled is None:
+            compiled = self._compiled[dialect.name] = _compile(self._build(dialect.name), dialect)
+        values = {**compiled.fixed, **params}
+        for name, process in compiled.binds.items():
+            value = values.get(name)
+            if value is not None:
+                values[name] = process(value)
+        arguments: Sequence[Any] | Mapping[str, Any] = (
+            values if compiled.order is None else tuple(values[name] for name in compiled.order)
+        )
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(compiled.sql, arguments)
+        except BaseException:
+            cursor.close()
+            raise
+        return compiled, cursor
+
+
+def _compile(statement: Executable, dialect: Dialect) -> _Compiled:
+    compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
+    binds: dict[str, Processor] = {}
+    fixed: dict[str, Any] = {}
+    bind: BindParameter[Any]
+    for name, bind in compiled.binds.items():
+        if bind.expanding:
+            raise ValueError(f"{name}: an expanding IN list cannot be precompiled")
+        if not bind.required:
+            fixed[name] = bind.effective_value
+        process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
+            binds[name] = process
+    columns = list(getattr(statement, "selected_columns", None) or ()) or list(
+        getattr(compiled, "returning", None) or ()
+    )
+    row = namedtuple("Row", [str(column.key) for column in columns], rename=True)  # type: ignore[misc]
+    order = tuple(compiled.positiontup) if dialect.positional else None
+    return _Compiled(str(compiled), order, fixed, binds, tuple(c.type for c in columns), row._make)
+
+
+def _result_processors(
+    types: Sequence[Any], description: Sequence[Any] | None, dialect: Dialect
+) -> tuple[Processor | None, ...]:
+    codes = [entry[1] for entry in description or ()]
+    return tuple(
+        kind.dialect_impl(dialect).result_processor(dialect, code)
+        for kind, code in zip(types, codes, strict=True)
+    )
