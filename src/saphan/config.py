@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from functools import cached_property
 from typing import Self
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -107,7 +108,8 @@ class Settings(BaseSettings):
             self.secret_key = SecretStr(DEMO_SECRET_KEY)
         return self
 
-    @property
+    @cached_property
     def secret(self) -> bytes:
+        """The secret key's bytes, worked out once (every keyed request digests with it)."""
         assert self.secret_key is not None
         return self.secret_key.get_secret_value().encode()

@@ -102,7 +102,20 @@ async def test_metrics_count_requests_by_route_template(
         ('method="GET",route="/admin/depa/dps/{dp_id}/keys",status="404"', "1.0"),
         ('method="GET",route="/healthz",status="200"', "1.0"),
     } <= samples
-    assert 'saphan_http_request_duration_seconds_count{method="POST",route="/depa/api/dp/' in text
+    series = 'method="POST",route="/depa/api/dp/GetDPVouchers"'
+    count = re.search(
+        rf"^saphan_http_request_duration_seconds_count\{{{series}\}} (\S+)$", text, re.M
+    )
+    buckets = re.findall(
+        rf'^saphan_http_request_duration_seconds_bucket\{{le="([^"]+)",{series}\}} (\S+)$',
+        text,
+        re.M,
+    )
+    assert count is not None
+    assert float(count.group(1)) == 3.0
+    counts = [float(n) for _le, n in buckets]
+    assert counts == sorted(counts)
+    assert buckets[-1] == ("+Inf", "3.0")
     # raw paths (identifiers in them) never become labels
     routes = set(re.findall(r'route="([^"]*)"', text))
     assert not [route for route in routes if "3102400001917" in route or "12345" in route]

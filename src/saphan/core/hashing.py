@@ -8,7 +8,6 @@ Comparisons are constant-time.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 
 from argon2 import PasswordHasher
@@ -21,7 +20,7 @@ _DUMMY_HASH = _passwords.hash("saphan-timing-equaliser")
 
 def key_digest(secret: bytes, value: str) -> str:
     """Keyed digest of a high-entropy secret, hex; store this, never the value."""
-    return hmac.new(secret, value.encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(secret, value.encode(), "sha256").hex()  # one C call, every request
 
 
 def digests_equal(a: str, b: str) -> bool:

@@ -10,10 +10,14 @@ import asyncio
 import logging
 import sys
 import time
+from bisect import bisect_left
+from collections.abc import Iterator
+from itertools import accumulate
 from typing import Any
 
 import orjson
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry
+from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
 from starlette.types import Scope
 
 _RESERVED = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
@@ -46,37 +50,68 @@ def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
     root.propagate = False
 
 
+#: The request-time histogram's upper bounds, in seconds.
+BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+
+
+class _Series:
+    __slots__ = ("buckets", "count", "total")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.total = 0.0
+        #: Requests per bucket (not cumulative); the last one is +Inf.
+        self.buckets = [0] * (len(BUCKETS) + 1)
+
+
 class Metrics:
+    """``saphan_http_requests_total{method,route,status}`` and
+    ``saphan_http_request_duration_seconds{method,route}``, as Prometheus scrapes them from
+    ``registry``.
+
+    Kept as plain numbers, summed up only when scraped: prometheus_client's counters and
+    histograms take a lock on every increment (three per request), and every request is
+    counted on the event loop's one thread."""
+
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.requests = Counter(
-            "saphan_http_requests",
-            "HTTP requests answered",
-            ["method", "route", "status"],
-            registry=self.registry,
-        )
-        self.latency = Histogram(
-            "saphan_http_request_duration_seconds",
-            "Time to answer an HTTP request",
-            ["method", "route"],
-            registry=self.registry,
-            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
-        )
-        #: (method, route, status) -> its counter and histogram series, looked up once
-        #: (prometheus_client's ``labels()`` checks and locks on every call).
-        self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+        self._series: dict[tuple[str, str, int], _Series] = {}
+        self.registry.register(self)
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         """Count one answered request and its time."""
         key = (method, route, status)
         series = self._series.get(key)
         if series is None:
-            series = self._series[key] = (
-                self.requests.labels(method, route, str(status)),
-                self.latency.labels(method, route),
+            series = self._series[key] = _Series()
+        series.count += 1
+        series.total += seconds
+        series.buckets[bisect_left(BUCKETS, seconds)] += 1
+
+    def collect(self) -> Iterator[Metric]:
+        requests = CounterMetricFamily(
+            "saphan_http_requests", "HTTP requests answered", labels=["method", "route", "status"]
+        )
+        latency = HistogramMetricFamily(
+            "saphan_http_request_duration_seconds",
+            "Time to answer an HTTP request",
+            labels=["method", "route"],
+        )
+        by_route: dict[tuple[str, str], _Series] = {}
+        for (method, route, status), series in list(self._series.items()):
+            requests.add_metric([method, route, str(status)], series.count)
+            merged = by_route.setdefault((method, route), _Series())
+            merged.count += series.count
+            merged.total += series.total
+            merged.buckets = [a + b for a, b in zip(merged.buckets, series.buckets, strict=True)]
+        for (method, route), series in by_route.items():
+            bounds = [*(str(float(b)) for b in BUCKETS), "+Inf"]
+            cumulative = list(accumulate(series.buckets))
+            latency.add_metric(
+                [method, route], list(zip(bounds, cumulative, strict=True)), series.total
             )
-        series[0].inc()
-        series[1].observe(seconds)
+        yield requests
+        yield latency
 
 
 class AccessLog:
