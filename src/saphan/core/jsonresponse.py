@@ -30,12 +30,26 @@ class ORJSONResponse(JSONResponse):
         return dumps(content)
 
 
+_JSON = (b"content-type", b"application/json")
+
+
+class _JSONBody(Response):
+    """A ``Response`` whose headers are built directly: Starlette's own ``init_headers`` looks
+    the given headers over for a length and a type on every response."""
+
+    def __init__(self, body: bytes, status: int, headers: Mapping[str, str] | None) -> None:
+        self.body = body
+        self.status_code = status
+        self.background = None
+        self.raw_headers = [(b"content-length", b"%d" % len(body)), _JSON]
+        if headers:
+            self.raw_headers += [
+                (name.lower().encode("latin-1"), value.encode("latin-1"))
+                for name, value in headers.items()
+            ]
+
+
 def json_response(
     content: Any, *, status: int = 200, headers: Mapping[str, str] | None = None
 ) -> Response:
-    return Response(
-        dumps(content),
-        status_code=status,
-        headers=dict(headers or {}),
-        media_type="application/json",
-    )
+    return _JSONBody(dumps(content), status, headers)
