@@ -6,9 +6,9 @@ Times are stored as naive UTC (see ``core.clock``), the same on both databases.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import anyio
 from sqlalchemy import Connection, Engine, MetaData, create_engine, event
@@ -16,7 +16,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
-from saphan.core.group_commit import PostgresWriter, SQLiteWriter
+from saphan.core.group_commit import PostgresWriter, Rows, SQLiteWriter
+from saphan.core.statement import Statement
 
 T = TypeVar("T")
 
@@ -178,14 +179,25 @@ class Database:
             if not write:
                 with self.engine.connect() as connection:
                     return work(connection)
-            return await self._sqlite_writer.run(work)
-        engine = self._async_engine(write)
+            return cast(T, await self._sqlite_writer.run(work))
         if write:
-            if self._pg_writer is None:
-                self._pg_writer = PostgresWriter(engine)
-            return await self._pg_writer.run(work)
-        async with engine.connect() as aconn:
+            return cast(T, await self._postgres_writer().run(work))
+        async with self._async_engine(write=False).connect() as aconn:
             return await aconn.run_sync(work)
+
+    async def record(self, writes: Sequence[tuple[Statement, Mapping[str, Any]]]) -> None:
+        """Writes whose results nobody reads (an audit row, a counter's upsert), committed by
+        the writer together with other requests' (``core.group_commit.Rows``); returns once
+        they are durable."""
+        if self._sqlite_writer is not None:
+            await self._sqlite_writer.run(Rows(writes))
+        else:
+            await self._postgres_writer().run(Rows(writes))
+
+    def _postgres_writer(self) -> PostgresWriter:
+        if self._pg_writer is None:
+            self._pg_writer = PostgresWriter(self._async_engine(write=True))
+        return self._pg_writer
 
     async def run_session(
         self, work: Callable[[Session], T], *, write: bool, thread: bool = False

@@ -9,6 +9,11 @@ nothing; a request whose work raises gets its own exception and leaves nothing b
 writer also means hot writes never take row locks in orders that could deadlock; operator
 writes run on their own connections as before.
 
+Writes whose results nobody reads (an audit row, a counter's upsert) can be queued as ``Rows``
+instead of a function: the writer runs those of consecutive requests together, one driver call
+per statement for all of them (``Statement.run_many``; on PostgreSQL one pipelined round trip
+instead of one per row).
+
 - ``SQLiteWriter``: a thread (SQLite writes one transaction at a time, and waiting for its file
   lock must not hold up the event loop); each piece runs in a savepoint of the shared
   transaction, so one that raises is rolled back alone.
@@ -25,26 +30,65 @@ import asyncio
 import queue
 import threading
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-T = TypeVar("T")
+from saphan.core.statement import Statement
 
-__all__ = ["BATCH", "PostgresWriter", "SQLiteWriter"]
+__all__ = ["BATCH", "PostgresWriter", "Rows", "SQLiteWriter", "Work"]
 
 #: At most this many requests' writes share a transaction.
 BATCH = 64
 
 
+@dataclass(frozen=True, slots=True)
+class Rows:
+    """Writes to make, each a precompiled statement and its parameters, results unread."""
+
+    writes: Sequence[tuple[Statement, Mapping[str, Any]]]
+
+
+Work = Callable[[Connection], Any] | Rows
+
+
 @dataclass(slots=True)
 class _Job:
-    work: Callable[[Connection], Any]
+    work: Work
     future: asyncio.Future[Any]
     loop: asyncio.AbstractEventLoop
+
+
+def _write_rows(conn: Connection, pieces: Sequence[Rows]) -> None:
+    """Every piece's rows, one ``run_many`` per statement, statements in first-seen order (a
+    PO's row before its items')."""
+    grouped: dict[Statement, list[Mapping[str, Any]]] = {}
+    for piece in pieces:
+        for statement, params in piece.writes:
+            grouped.setdefault(statement, []).append(params)
+    for statement, params_list in grouped.items():
+        statement.run_many(conn, params_list)
+
+
+def _perform(conn: Connection, work: Work) -> Any:
+    if isinstance(work, Rows):
+        _write_rows(conn, [work])
+        return None
+    return work(conn)
+
+
+def _runs(batch: Sequence[_Job]) -> list[list[_Job]]:
+    """The batch in order, consecutive ``Rows`` together, every function alone."""
+    runs: list[list[_Job]] = []
+    for job in batch:
+        if isinstance(job.work, Rows) and runs and isinstance(runs[-1][0].work, Rows):
+            runs[-1].append(job)
+        else:
+            runs.append([job])
+    return runs
 
 
 class SQLiteWriter:
@@ -56,9 +100,9 @@ class SQLiteWriter:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
-    async def run(self, work: Callable[[Connection], T]) -> T:
+    async def run(self, work: Work) -> Any:
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[T] = loop.create_future()
+        future: asyncio.Future[Any] = loop.create_future()
         self._start()
         self._jobs.put(_Job(work, future, loop))
         return await future
@@ -102,10 +146,10 @@ class SQLiteWriter:
         try:
             with self._engine.begin() as conn:
                 if len(batch) == 1:
-                    outcomes.append((True, batch[0].work(conn)))
+                    outcomes.append((True, _perform(conn, batch[0].work)))
                 else:
-                    for job in batch:
-                        outcomes.append(_in_savepoint(conn, job.work))
+                    for run in _runs(batch):
+                        outcomes += _run_in_savepoint(conn, run)
         except BaseException as exc:  # the lone piece, or the commit itself, failed
             outcomes = [(False, exc)] * len(batch)
         for job, (ok, value) in zip(batch, outcomes, strict=True):
@@ -115,16 +159,31 @@ class SQLiteWriter:
                 continue
 
 
-def _in_savepoint(conn: Connection, work: Callable[[Connection], Any]) -> tuple[bool, Any]:
+def _run_in_savepoint(conn: Connection, run: list[_Job]) -> list[tuple[bool, Any]]:
+    """One function, or consecutive ``Rows`` together (and, if that fails, each alone)."""
+    if len(run) > 1:
+        try:
+            with conn.begin_nested():
+                _write_rows(conn, [job.work for job in run])  # type: ignore[misc]
+            return [(True, None)] * len(run)
+        except Exception:  # noqa: S110 (each is retried alone below, and fails with its own error)
+            pass
+    return [_in_savepoint(conn, job.work) for job in run]
+
+
+def _in_savepoint(conn: Connection, work: Work) -> tuple[bool, Any]:
     try:
         with conn.begin_nested():
-            return True, work(conn)
+            return True, _perform(conn, work)
     except Exception as exc:
         return False, exc
 
 
 class _PieceFailed(Exception):
-    def __init__(self, index: int, error: Exception) -> None:
+    """Piece ``index`` raised ``error``; ``index`` None: a group of ``Rows`` failed, which of
+    them is not known."""
+
+    def __init__(self, index: int | None, error: Exception) -> None:
         super().__init__(index)
         self.index = index
         self.error = error
@@ -140,7 +199,7 @@ class PostgresWriter:
         self._engine = engine
         self._loops: dict[asyncio.AbstractEventLoop, _LoopWriter] = {}
 
-    async def run(self, work: Callable[[Connection], T]) -> T:
+    async def run(self, work: Work) -> Any:
         loop = asyncio.get_running_loop()
         writer = self._loops.get(loop)
         if writer is None:
@@ -164,9 +223,9 @@ class _LoopWriter:
         self._closing = False
         self._task = loop.create_task(self._serve(), name="saphan-pg-writer")
 
-    async def run(self, work: Callable[[Connection], T]) -> T:
+    async def run(self, work: Work) -> Any:
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[T] = loop.create_future()
+        future: asyncio.Future[Any] = loop.create_future()
         self._jobs.append(_Job(work, future, loop))
         self._wake.set()
         return await future
@@ -189,10 +248,13 @@ class _LoopWriter:
     async def _commit(self, batch: list[_Job]) -> None:
         try:
             async with self._engine.begin() as aconn:
-                results = await aconn.run_sync(_run_all, [job.work for job in batch])
+                results = await aconn.run_sync(_run_all, batch)
         except _PieceFailed as failed:
-            _settle(batch[failed.index].future, False, failed.error)
-            for job in batch[: failed.index] + batch[failed.index + 1 :]:
+            others = batch
+            if failed.index is not None:
+                _settle(batch[failed.index].future, False, failed.error)
+                others = batch[: failed.index] + batch[failed.index + 1 :]
+            for job in others:
                 await self._alone(job)
             return
         except Exception as exc:  # the commit itself failed: nobody's write is durable
@@ -205,20 +267,27 @@ class _LoopWriter:
     async def _alone(self, job: _Job) -> None:
         try:
             async with self._engine.begin() as aconn:
-                result = await aconn.run_sync(job.work)
+                result = await aconn.run_sync(_perform, job.work)
         except Exception as exc:
             _settle(job.future, False, exc)
         else:
             _settle(job.future, True, result)
 
 
-def _run_all(conn: Connection, works: Sequence[Callable[[Connection], Any]]) -> list[Any]:
-    results = []
-    for index, work in enumerate(works):
+def _run_all(conn: Connection, batch: Sequence[_Job]) -> list[Any]:
+    results: list[Any] = []
+    for run in _runs(batch):
+        if len(run) > 1:
+            try:
+                _write_rows(conn, [job.work for job in run])  # type: ignore[misc]
+            except Exception as exc:
+                raise _PieceFailed(None, exc) from exc
+            results += [None] * len(run)
+            continue
         try:
-            results.append(work(conn))
+            results.append(_perform(conn, run[0].work))
         except Exception as exc:
-            raise _PieceFailed(index, exc) from exc
+            raise _PieceFailed(len(results), exc) from exc
     return results
 
 

@@ -9,6 +9,11 @@
    SQLite reads on the loop and writes on its writer thread, operator work on worker threads).
 4. **The answer**, rendered by the service's ``render`` (orjson).
 
+An operation whose only writes are rows it never reads back (MOI's audit row and day counter)
+runs as a read and returns them with its answer as ``Recorded``: the path then has the writer
+commit them together with other requests' (``Database.record``) and answers once they are
+durable. Its reads run on a reader, not inside the writer's one transaction at a time.
+
 A service builds a ``RequestPath`` for each way its callers prove who they are (MOI: the
 session token, and none for Authenticate itself); every operator route shares
 ``core.admin.OPERATOR``. A route is then one call,
@@ -18,9 +23,9 @@ session token, and none for Authenticate itself); every operator route shares
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from pydantic import BaseModel
 from sqlalchemy import Connection
@@ -31,13 +36,14 @@ from starlette.responses import Response
 from saphan.core.body import parse_json, read_body
 from saphan.core.jsonresponse import json_response
 from saphan.core.runtime import Runtime
+from saphan.core.statement import Statement
 
 C = TypeVar("C")
 B = TypeVar("B")
 R = TypeVar("R")
 M = TypeVar("M", bound=BaseModel)
 
-__all__ = ["Call", "RequestPath", "anyone", "runtime"]
+__all__ = ["Call", "Recorded", "RequestPath", "anyone", "runtime"]
 
 
 def runtime(request: Request) -> Runtime:
@@ -57,6 +63,14 @@ class Call(Generic[C, B]):
     caller: C
     body: B
     now: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded(Generic[R]):
+    """An operation's answer and the rows it writes without reading them back."""
+
+    answer: R
+    writes: Sequence[tuple[Statement, Mapping[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -84,17 +98,22 @@ class RequestPath(Generic[C]):
     async def run(
         self,
         request: Request,
-        operation: Callable[[Connection, Call[C, Any]], R],
+        operation: Callable[[Connection, Call[C, Any]], R | Recorded[R]],
         *,
         body: type[BaseModel] | None = None,
         write: bool = False,
         slow: bool = False,
     ) -> R:
-        """Steps 1 to 3: the operation's result (``slow``: see ``Database.run``)."""
+        """Steps 1 to 3: the operation's result (``slow``: see ``Database.run``), its
+        ``Recorded`` rows durable."""
         call = await self.call(request, body)
-        return await call.rt.db.run(
+        result = await call.rt.db.run(
             lambda conn: operation(conn, call), write=write, thread=self.thread, slow=slow
         )
+        if isinstance(result, Recorded):
+            await call.rt.db.record(result.writes)
+            return cast(R, result.answer)
+        return result
 
     async def run_session(
         self,
@@ -113,7 +132,7 @@ class RequestPath(Generic[C]):
     async def respond(
         self,
         request: Request,
-        operation: Callable[[Connection, Call[C, Any]], Any],
+        operation: Callable[[Connection, Call[C, Any]], Any | Recorded[Any]],
         *,
         body: type[BaseModel] | None = None,
         write: bool = False,

@@ -101,26 +101,41 @@ class Statement:
         finally:
             cursor.close()
 
-    def _execute(self, conn: Connection, params: Mapping[str, Any]) -> tuple[_Compiled, Any]:
-        dialect = conn.dialect
+    def run_many(self, conn: Connection, params: Sequence[Mapping[str, Any]]) -> None:
+        """The same write once per set of parameters, in one driver call (psycopg pipelines
+        them: one round trip for all)."""
+        compiled = self._for(conn.dialect)
+        cursor: Any = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.executemany(compiled.sql, [_arguments(compiled, p) for p in params])
+        finally:
+            cursor.close()
+
+    def _for(self, dialect: Dialect) -> _Compiled:
         compiled = self._compiled.get(dialect.name)
         if compiled is None:
             compiled = self._compiled[dialect.name] = _compile(self._build(dialect.name), dialect)
-        values = {**compiled.fixed, **params}
-        for name, process in compiled.binds.items():
-            value = values.get(name)
-            if value is not None:
-                values[name] = process(value)
-        arguments: Sequence[Any] | Mapping[str, Any] = (
-            values if compiled.order is None else tuple(values[name] for name in compiled.order)
-        )
+        return compiled
+
+    def _execute(self, conn: Connection, params: Mapping[str, Any]) -> tuple[_Compiled, Any]:
+        compiled = self._for(conn.dialect)
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
-            cursor.execute(compiled.sql, arguments)
+            cursor.execute(compiled.sql, _arguments(compiled, params))
         except BaseException:
             cursor.close()
             raise
         return compiled, cursor
+
+
+def _arguments(compiled: _Compiled, params: Mapping[str, Any]) -> Sequence[Any] | Mapping[str, Any]:
+    """The parameters as the driver takes them: converted by their types, in order."""
+    values = {**compiled.fixed, **params}
+    for name, process in compiled.binds.items():
+        value = values.get(name)
+        if value is not None:
+            values[name] = process(value)
+    return values if compiled.order is None else tuple(values[name] for name in compiled.order)
 
 
 def _compile(statement: Executable, dialect: Dialect) -> _Compiled:

@@ -46,13 +46,16 @@ async def identify(request: Request) -> logic.Caller:
     return logic.session_caller(session, rt.clock.now())
 
 
-#: PowerCapital's: the session first, then lookup, quota check and audit in one transaction.
+#: PowerCapital's: the session first; then the lookup and its audit row (``logic.power_capital``).
 PATH = RequestPath(identify=identify)
 #: Authenticate's: its credentials are in its body, checked by the operation.
 AUTH_PATH = RequestPath(identify=anyone)
 
 
-def _quota(settings: Settings) -> logic.Quota:
+def _quota(settings: Settings) -> logic.Quota | None:
+    """The lookup quota, or None when neither limit is set."""
+    if not settings.moi_quota_per_minute and not settings.moi_quota_per_day:
+        return None
     return logic.Quota(settings.moi_quota_per_minute or None, settings.moi_quota_per_day or None)
 
 
@@ -115,6 +118,7 @@ async def power_capital(
 
     No accounts: 200 with `rowCount` `"0"` and `empty` `"Y"`.
     """
+    quota = _quota(runtime(request).settings)
     try:
         return await PATH.respond(
             request,
@@ -125,9 +129,9 @@ async def power_capital(
                 CitizenID,
                 call.now,
                 checksum=call.rt.settings.moi_citizen_checksum,
-                quota=_quota(call.rt.settings),
+                quota=quota,
             ),
-            write=True,
+            write=quota is not None,
         )
     except MoiError as error:
         error.citizen_id = CitizenID  # echoed in `id`, as a successful answer does

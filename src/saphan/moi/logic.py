@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from saphan.core.clock import BANGKOK, to_utc_naive
 from saphan.core.hashing import digests_equal, key_digest
+from saphan.core.request_path import Recorded
 from saphan.core.statement import Statement
 from saphan.moi.errors import (
     AgentNotAllowed,
@@ -358,26 +359,35 @@ def power_capital(
     *,
     checksum: bool = False,
     quota: Quota | None = None,
-) -> dict[str, Any]:
-    """The citizen's accounts of both layouts; every lookup is audited, found or not."""
+) -> dict[str, Any] | Recorded[dict[str, Any]]:
+    """The citizen's accounts of both layouts; every lookup is audited, found or not.
+
+    With a ``quota``, the check and the audit row share the caller's write transaction, so
+    concurrent lookups (other processes too) cannot overshoot it. Without one, nothing is read
+    back: the audit row and the day's count are ``Recorded`` for the writer to commit with other
+    requests' (the answer still waits for them)."""
     check_citizen_id(citizen_id, checksum=checksum)
     if quota is not None:
         check_quota(conn, who, quota, now)
     accounts = _holdings(conn, citizen_id)
     mea = [_customerinfo(a) for a in accounts if a.layout == MEA]
     pea = [_ca(a) for a in accounts if a.layout == PEA]
-    _AUDIT.run(
-        conn,
-        at=to_utc_naive(now),
-        client_id=who.client_id,
-        agent_id=who.agent_id,
-        citizen_digest=key_digest(secret, citizen_id),
-        citizen_last4=citizen_id[-4:],
-        rows=len(accounts),
-    )
-    _COUNT_LOOKUP.run(conn, client=who.client_id, day=now.astimezone(BANGKOK).date())
+    writes: list[tuple[Statement, dict[str, Any]]] = [
+        (
+            _AUDIT,
+            {
+                "at": to_utc_naive(now),
+                "client_id": who.client_id,
+                "agent_id": who.agent_id,
+                "citizen_digest": key_digest(secret, citizen_id),
+                "citizen_last4": citizen_id[-4:],
+                "rows": len(accounts),
+            },
+        ),
+        (_COUNT_LOOKUP, {"client": who.client_id, "day": now.astimezone(BANGKOK).date()}),
+    ]
     found = bool(accounts)
-    return envelope(
+    answer = envelope(
         citizen_id=citizen_id,
         customerinfo=mea,
         ca_list=pea,
@@ -386,3 +396,8 @@ def power_capital(
         status="200",
         status_detail="Success" if found else "Data not found",
     )
+    if quota is None:
+        return Recorded(answer, writes)
+    for statement, params in writes:  # in the transaction that checked the quota
+        statement.run(conn, **params)
+    return answer

@@ -115,7 +115,9 @@ def _create_sqlite() -> None:
 
 def upgrade() -> None:
     dialect = op.get_bind().dialect.name
-    op.add_column("depa_voucher", sa.Column("wire", sa.Text(), nullable=False, server_default=sa.text("''")))
+    op.add_column(
+        "depa_voucher", sa.Column("wire", sa.Text(), nullable=False, server_default=sa.text("''"))
+    )
     if dialect == "postgresql":
         _create_postgresql()
         op.execute("UPDATE depa_voucher SET dp_id = dp_id")
