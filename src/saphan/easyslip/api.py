@@ -135,11 +135,12 @@ async def _verify(
     model: type[BaseModel],
     sources: tuple[Kind, ...],
     parse: Callable[[str], QR],
-    operation: Callable[[Connection, Ledger, Caller, QR, verify.Options, dt.datetime], Any],
+    find: Callable[[Connection, Ledger, Caller, QR, verify.Options], verify.Found],
 ) -> Response:
     """The request path with the slip's own input step: the body (JSON or multipart, up to
     the reference's image limit), then the QR read off it (images decode on a worker thread),
-    then the verification in one transaction."""
+    then the transfer looked up (a read), then the verification noted and quota spent in one
+    transaction."""
     call = await PATH.call(request)
     try:
         body = await read_body(request, MAX_BODY_BYTES)
@@ -150,8 +151,11 @@ async def _verify(
     source = await read_input(body, request.headers, model, sources)  # type: ignore[arg-type]
     qr = _first_slip(await _qr_texts(call.rt, source, lambda text: _is(parse, text)), parse)
     ledger: Ledger = request.app.state.ledger
+    found = await call.rt.db.run(
+        lambda conn: find(conn, ledger, call.caller, qr, source.options), write=False
+    )
     result = await call.rt.db.run(
-        lambda conn: operation(conn, ledger, call.caller, qr, source.options, call.now),
+        lambda conn: verify.record(conn, call.caller, found, source.options, call.now),
         write=True,
     )
     # This process's own verification is seen by its next /v2/info at once.
@@ -231,7 +235,7 @@ async def verify_bank(request: Request) -> Response:
         VerifyBankRequest,
         ("payload", "image", "base64", "url"),
         miniqr.parse_bank,
-        verify.verify_bank,
+        verify.find_bank,
     )
 
 
@@ -249,7 +253,7 @@ async def verify_truewallet(request: Request) -> Response:
         VerifyTrueWalletRequest,
         ("image", "base64", "url"),
         miniqr.parse_truewallet,
-        verify.verify_truewallet,
+        verify.find_truewallet,
     )
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, update
+from sqlalchemy import Connection, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 
 from saphan.core.clock import to_utc_naive
@@ -29,6 +29,8 @@ from saphan.easyslip.models import Verification
 
 SATANG = Decimal("0.01")
 _DIALECTS = {"postgresql": postgresql, "sqlite": sqlite}
+BANK_VERIFIED = "Bank slip verified successfully"
+TRUEWALLET_VERIFIED = "TrueMoney Wallet slip verified successfully"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +40,8 @@ class Options:
     match_amount: Decimal | None = None
 
 
-_FIRST = Statement(
+#: The application's verification of the transfer: its first (count 1), or one more.
+_NOTE = Statement(
     lambda name: (
         _DIALECTS[name]
         .insert(Verification)
@@ -51,54 +54,76 @@ _FIRST = Statement(
             first_at=bindparam("v_at"),
             last_at=bindparam("v_at"),
         )
-        .on_conflict_do_nothing(index_elements=["application_id", "transfer_id"])
-        .returning(Verification.id)
+        .on_conflict_do_update(
+            index_elements=["application_id", "transfer_id"],
+            set_={"count": Verification.count + 1, "last_at": bindparam("v_at")},
+        )
+        .returning(Verification.count)
     )
 )
-_AGAIN = Statement(
-    update(Verification)
-    .where(
-        Verification.application_id == bindparam("v_app_id"),
-        Verification.transfer_id == bindparam("v_transfer_id"),
-    )
-    .values(count=Verification.count + 1, last_at=bindparam("v_at"))
-)
 
 
-def _first_time(conn: Connection, caller: Caller, row: Any, now: dt.datetime) -> bool:
-    """Record this application's verification of the transfer; False when it had one already."""
-    params = {
-        "v_app_id": caller.application_id,
-        "v_transfer_id": row.id,
-        "v_branch_id": caller.branch_id,
-        "v_trans_ref": row.trans_ref,
-        "v_at": to_utc_naive(now),
-    }
-    if _FIRST.first(conn, **params) is not None:
-        return True
-    _AGAIN.run(conn, **params)
-    return False
+@dataclass(frozen=True, slots=True)
+class Found:
+    """What the read step found: the transfer, its slip as the answer shows it, and the
+    matched account when ``matchAccount`` asked for one."""
+
+    row: Any
+    slip: dict[str, Any]
+    message: str
+    matched_account: dict[str, Any] | None
 
 
-def _answer(
-    conn: Connection,
-    caller: Caller,
-    row: Any,
-    options: Options,
-    now: dt.datetime,
-    slip: dict[str, Any],
-    message: str,
+def find_bank(
+    conn: Connection, ledger: Ledger, caller: Caller, qr: BankSlipQR, options: Options
+) -> Found:
+    """The read step of /v2/verify/bank (outside the write transaction: the ledger's
+    transfers never change); SLIP_NOT_FOUND when the ledger has no such transfer."""
+    row = ledger.find(conn, BANK, qr.bank_code, qr.trans_ref)
+    if row is None:
+        raise SlipNotFound()
+    return _found(conn, caller, row, options, raw_slip(row, qr.payload), BANK_VERIFIED)
+
+
+def find_truewallet(
+    conn: Connection, ledger: Ledger, caller: Caller, qr: TrueWalletQR, options: Options
+) -> Found:
+    """The read step of /v2/verify/truewallet."""
+    row = ledger.find(conn, TRUEWALLET, "", qr.transaction_id)
+    if row is None:
+        raise SlipNotFound()
+    return _found(conn, caller, row, options, truewallet_slip(row), TRUEWALLET_VERIFIED)
+
+
+def _found(
+    conn: Connection, caller: Caller, row: Any, options: Options, slip: dict[str, Any], message: str
+) -> Found:
+    matched = match_account(conn, caller.application_id, row) if options.match_account else None
+    return Found(row, slip, message, matched)
+
+
+def record(
+    conn: Connection, caller: Caller, found: Found, options: Options, now: dt.datetime
 ) -> dict[str, Any]:
-    duplicate = not _first_time(conn, caller, row, now)
+    """The write step, in one transaction: note the verification (``isDuplicate`` when the
+    application had verified the transfer before), spend quota on a first one, answer."""
+    row = found.row
+    count = _NOTE.scalar(
+        conn,
+        v_app_id=caller.application_id,
+        v_transfer_id=row.id,
+        v_branch_id=caller.branch_id,
+        v_trans_ref=row.trans_ref,
+        v_at=to_utc_naive(now),
+    )
+    duplicate = count != 1
     if not duplicate:
         quota.spend(conn, caller, now)
     data: dict[str, Any] = {}
     if options.remark is not None:
         data["remark"] = options.remark
     data["isDuplicate"] = duplicate
-    data["matchedAccount"] = (
-        match_account(conn, caller.application_id, row) if options.match_account else None
-    )
+    data["matchedAccount"] = found.matched_account
     amount = Decimal(row.amount)
     if options.match_amount is not None:
         data["amountInOrder"] = float(options.match_amount)
@@ -106,37 +131,5 @@ def _answer(
     if options.match_amount is not None:
         expected = options.match_amount.quantize(SATANG, rounding=ROUND_HALF_UP)
         data["isAmountMatched"] = expected == amount.quantize(SATANG)
-    data["rawSlip"] = slip
-    return {"success": True, "message": message, "data": data}
-
-
-def verify_bank(
-    conn: Connection,
-    ledger: Ledger,
-    caller: Caller,
-    qr: BankSlipQR,
-    options: Options,
-    now: dt.datetime,
-) -> dict[str, Any]:
-    row = ledger.find(conn, BANK, qr.bank_code, qr.trans_ref)
-    if row is None:
-        raise SlipNotFound()
-    slip = raw_slip(row, qr.payload)
-    return _answer(conn, caller, row, options, now, slip, "Bank slip verified successfully")
-
-
-def verify_truewallet(
-    conn: Connection,
-    ledger: Ledger,
-    caller: Caller,
-    qr: TrueWalletQR,
-    options: Options,
-    now: dt.datetime,
-) -> dict[str, Any]:
-    row = ledger.find(conn, TRUEWALLET, "", qr.transaction_id)
-    if row is None:
-        raise SlipNotFound()
-    slip = truewallet_slip(row)
-    return _answer(
-        conn, caller, row, options, now, slip, "TrueMoney Wallet slip verified successfully"
-    )
+    data["rawSlip"] = found.slip
+    return {"success": True, "message": found.message, "data": data}
