@@ -11,8 +11,9 @@ connection's own DBAPI cursor, inside whatever transaction the connection is in.
 What goes in and comes out is what ``execute`` would pass and return: parameters by name,
 converted by their types' bind processors (a ``datetime`` for a ``DateTime`` column on SQLite
 becomes SQLAlchemy's stored text); result columns converted by their types' result processors
-(a ``JSON`` column reads as Python data on both databases). Rows are named tuples, by the
-columns' keys (``row.amount``, ``row[3]``).
+(a ``JSON`` column reads as Python data on both databases); the driver's errors are raised as
+SQLAlchemy's (``sqlalchemy.exc.IntegrityError``, ``.orig`` the driver's). Rows are named
+tuples, by the columns' keys (``row.amount``, ``row[3]``).
 
 For statements written once and run on every request, not for ad-hoc queries: no ``IN``
 lists that expand, no ``RETURNING`` of server-side defaults beyond the row itself.
@@ -27,6 +28,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.elements import BindParameter
 
@@ -105,9 +107,12 @@ class Statement:
         """The same write once per set of parameters, in one driver call (psycopg pipelines
         them: one round trip for all)."""
         compiled = self._for(conn.dialect)
+        arguments = [_arguments(compiled, p) for p in params]
         cursor: Any = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
-            cursor.executemany(compiled.sql, [_arguments(compiled, p) for p in params])
+            cursor.executemany(compiled.sql, arguments)
+        except conn.dialect.loaded_dbapi.Error as exc:
+            raise _translated(conn, compiled, arguments, exc) from exc
         finally:
             cursor.close()
 
@@ -119,22 +124,31 @@ class Statement:
 
     def _execute(self, conn: Connection, params: Mapping[str, Any]) -> tuple[_Compiled, Any]:
         compiled = self._for(conn.dialect)
+        arguments = _arguments(compiled, params)
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
-            cursor.execute(compiled.sql, _arguments(compiled, params))
-        except BaseException:
+            cursor.execute(compiled.sql, arguments)
+        except BaseException as exc:
             cursor.close()
+            if isinstance(exc, conn.dialect.loaded_dbapi.Error):
+                raise _translated(conn, compiled, arguments, exc) from exc
             raise
         return compiled, cursor
+
+
+def _translated(conn: Connection, compiled: _Compiled, arguments: Any, exc: Exception) -> Exception:
+    """The driver's error as SQLAlchemy raises it (``sqlalchemy.exc.IntegrityError`` and the
+    like, the driver's error as ``.orig``), as ``Connection.execute`` would have."""
+    return DBAPIError.instance(
+        compiled.sql, arguments, exc, conn.dialect.loaded_dbapi.Error, dialect=conn.dialect
+    )
 
 
 def _arguments(compiled: _Compiled, params: Mapping[str, Any]) -> Sequence[Any] | Mapping[str, Any]:
     """The parameters as the driver takes them: converted by their types, in order."""
     values = {**compiled.fixed, **params}
     for name, process in compiled.binds.items():
-        value = values.get(name)
-        if value is not None:
-            values[name] = process(value)
+        values[name] = process(values.get(name))  # None too: a JSON column writes it as null
     return values if compiled.order is None else tuple(values[name] for name in compiled.order)
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from functools import cache
 from typing import Any, Literal
 
 import orjson
@@ -18,7 +17,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from saphan.core.clock import BANGKOK, bangkok_date, to_utc_naive
+from saphan.core.db import Base
 from saphan.core.jsonresponse import dumps
+from saphan.core.statement import Statement
 from saphan.rakmao import hooks, payloads
 from saphan.rakmao import status as machine
 from saphan.rakmao.errors import BadRequest, Conflict, Forbidden, NotFound
@@ -88,7 +89,6 @@ def _po_for(session: Session, side: Side, caller: Caller, po_id: str) -> Purchas
 # -- PoCode -------------------------------------------------------------------------------------
 
 
-@cache
 def _counter_upsert(dialect: str) -> Any:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(PoCounter).values(day=bindparam("day"), last=1)
@@ -97,11 +97,14 @@ def _counter_upsert(dialect: str) -> Any:
     ).returning(PoCounter.last)
 
 
+_NEXT_NUMBER = Statement(_counter_upsert)
+
+
 def next_po_code(conn: Connection, now: dt.datetime) -> str:
     """``PO-YYMMDD-NNNN``, numbered per Bangkok day. The counter row is taken with one atomic
     upsert, so concurrent creates (threads, processes) never share a number."""
     day = bangkok_date(now) if now.tzinfo is None else now.astimezone(BANGKOK).date()
-    number = conn.execute(_counter_upsert(conn.dialect.name), {"day": day}).scalar_one()
+    number = _NEXT_NUMBER.scalar(conn, day=day)
     return f"PO-{day:%y%m%d}-{number:04d}"
 
 
@@ -133,8 +136,14 @@ _EDITABLE = {
 }
 
 
-_PO_INSERT = insert(PurchaseOrder)
-_ITEM_INSERT = insert(PoItem)
+def _insert_all(model: type[Base]) -> Statement:
+    """An INSERT of every column of ``model``'s table, each bound by its column's name."""
+    columns = model.__table__.columns
+    return Statement(insert(model).values({c.name: bindparam(c.name) for c in columns}))
+
+
+_PO_INSERT = _insert_all(PurchaseOrder)
+_ITEM_INSERT = _insert_all(PoItem)
 
 
 def create_po(conn: Connection, caller: Caller, body: CreatePo, now: dt.datetime) -> dict[str, Any]:
@@ -148,9 +157,9 @@ def create_po(conn: Connection, caller: Caller, body: CreatePo, now: dt.datetime
     stamp = to_utc_naive(now)
     po_id = str(uuid.uuid4())
     editable = {column: getattr(body, wire) for column, wire in _EDITABLE.items()}
-    conn.execute(
-        _PO_INSERT,
-        {
+    _PO_INSERT.run(
+        conn,
+        **{
             "id": po_id,
             "po_code": code,
             "status": machine.DRAFT,
@@ -180,8 +189,8 @@ def create_po(conn: Connection, caller: Caller, body: CreatePo, now: dt.datetime
         },
     )
     if body.PoItemDetail:
-        conn.execute(
-            _ITEM_INSERT,
+        _ITEM_INSERT.run_many(
+            conn,
             [
                 {
                     "id": str(uuid.uuid4()),
