@@ -28,9 +28,13 @@ def seed(rt: Runtime) -> bool:
 
 
 def reset(rt: Runtime) -> None:
-    """Empty every table and seed again (``POST /_saphan/reset``, demo mode only)."""
+    """Empty every table and seed again (``POST /_saphan/reset``, demo mode only). Tables that
+    triggers keep from others' rows (Rakmao's PO tallies) are emptied last: deleting the rows
+    they count changes them."""
+    tables = list(reversed(Base.metadata.sorted_tables))
+    kept = [table for table in tables if table.info.get("kept_by_triggers")]
     with rt.db.write() as session:
-        for table in reversed(Base.metadata.sorted_tables):
+        for table in [table for table in tables if table not in kept] + kept:
             session.execute(delete(table))
     seed(rt)
 
