@@ -16,10 +16,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
-from saphan.core.group_commit import PostgresWriter, Rows, SQLiteWriter
+from saphan.core.group_commit import PostgresWriter, Recorded, Rows, SQLiteWriter, write_inline
 from saphan.core.statement import Statement
 
 T = TypeVar("T")
+A = TypeVar("A")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -184,6 +185,35 @@ class Database:
             return cast(T, await self._postgres_writer().run(work))
         async with self._async_engine(write=False).connect() as aconn:
             return await aconn.run_sync(work)
+
+    async def run_recorded(
+        self, work: Callable[[Connection], Recorded[T]], *, write: bool, thread: bool = False
+    ) -> T:
+        """``run`` for work that returns ``Recorded`` rows; the answer once they are durable.
+
+        A read on PostgreSQL runs on a reader and its rows go to the writer with other
+        requests' (``record``). On SQLite, or in a write transaction, the work runs in the
+        writer and writes its rows itself: the writer thread runs SQLite's C code without
+        holding the GIL, so the reads it makes there overlap with the event loop's work."""
+        if write or thread or self._sqlite_writer is not None:
+            return await self.run(
+                write_inline(work), write=write or self._sqlite_writer is not None, thread=thread
+            )
+        result = await self.run(work, write=False)
+        await self.record(result.writes)
+        return result.answer
+
+    async def run_then(
+        self, read: Callable[[Connection], A], write: Callable[[Connection, A], T]
+    ) -> T:
+        """``write(connection, read(connection))``: a read, then a write transaction that
+        uses what it read. PostgreSQL: the read on a reader (concurrently with other
+        requests' work), then only the write in the writer's transaction; SQLite: both in one
+        writer job (see ``records`` in ``run``)."""
+        if self._sqlite_writer is not None:
+            return await self.run(lambda conn: write(conn, read(conn)), write=True)
+        found = await self.run(read, write=False)
+        return await self.run(lambda conn: write(conn, found), write=True)
 
     async def record(self, writes: Sequence[tuple[Statement, Mapping[str, Any]]]) -> None:
         """Writes whose results nobody reads (an audit row, a counter's upsert), committed by

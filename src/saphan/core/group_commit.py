@@ -32,14 +32,16 @@ import threading
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from saphan.core.statement import Statement
 
-__all__ = ["BATCH", "PostgresWriter", "Rows", "SQLiteWriter", "Work"]
+__all__ = ["BATCH", "PostgresWriter", "Recorded", "Rows", "SQLiteWriter", "Work", "write_inline"]
+
+T = TypeVar("T")
 
 #: At most this many requests' writes share a transaction.
 BATCH = 64
@@ -53,6 +55,27 @@ class Rows:
 
 
 Work = Callable[[Connection], Any] | Rows
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded(Generic[T]):
+    """What an operation returns when its only writes are rows it never reads back (an audit
+    row, a day's count): its answer, and those rows (``Database.run_recorded``)."""
+
+    answer: T
+    writes: Sequence[tuple[Statement, Mapping[str, Any]]]
+
+
+def write_inline(work: Callable[[Connection], Recorded[T]]) -> Callable[[Connection], T]:
+    """``work``, its ``Recorded`` rows written on its own connection, in its transaction."""
+
+    def inline(conn: Connection) -> T:
+        result = work(conn)
+        for statement, params in result.writes:
+            statement.run(conn, **params)
+        return result.answer
+
+    return inline
 
 
 @dataclass(slots=True)

@@ -10,9 +10,9 @@
 4. **The answer**, rendered by the service's ``render`` (orjson).
 
 An operation whose only writes are rows it never reads back (MOI's audit row and day counter)
-runs as a read and returns them with its answer as ``Recorded``: the path then has the writer
-commit them together with other requests' (``Database.record``) and answers once they are
-durable. Its reads run on a reader, not inside the writer's one transaction at a time.
+returns them with its answer as ``Recorded`` (``run_recorded``): on PostgreSQL it runs as a
+read and the writer commits its rows together with other requests' (``Database.record``); the
+answer goes out once they are durable.
 
 A service builds a ``RequestPath`` for each way its callers prove who they are (MOI: the
 session token, and none for Authenticate itself); every operator route shares
@@ -23,9 +23,9 @@ session token, and none for Authenticate itself); every operator route shares
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import Connection
@@ -34,16 +34,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from saphan.core.body import parse_json, read_body
+from saphan.core.group_commit import Recorded
 from saphan.core.jsonresponse import json_response
 from saphan.core.runtime import Runtime
-from saphan.core.statement import Statement
 
 C = TypeVar("C")
 B = TypeVar("B")
 R = TypeVar("R")
 M = TypeVar("M", bound=BaseModel)
 
-__all__ = ["Call", "Recorded", "RequestPath", "anyone", "runtime"]
+__all__ = ["Call", "RequestPath", "anyone", "runtime"]
 
 
 def runtime(request: Request) -> Runtime:
@@ -63,14 +63,6 @@ class Call(Generic[C, B]):
     caller: C
     body: B
     now: dt.datetime
-
-
-@dataclass(frozen=True, slots=True)
-class Recorded(Generic[R]):
-    """An operation's answer and the rows it writes without reading them back."""
-
-    answer: R
-    writes: Sequence[tuple[Statement, Mapping[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -98,22 +90,32 @@ class RequestPath(Generic[C]):
     async def run(
         self,
         request: Request,
-        operation: Callable[[Connection, Call[C, Any]], R | Recorded[R]],
+        operation: Callable[[Connection, Call[C, Any]], R],
         *,
         body: type[BaseModel] | None = None,
         write: bool = False,
         slow: bool = False,
     ) -> R:
-        """Steps 1 to 3: the operation's result (``slow``: see ``Database.run``), its
-        ``Recorded`` rows durable."""
+        """Steps 1 to 3: the operation's result (``slow``: see ``Database.run``)."""
         call = await self.call(request, body)
-        result = await call.rt.db.run(
+        return await call.rt.db.run(
             lambda conn: operation(conn, call), write=write, thread=self.thread, slow=slow
         )
-        if isinstance(result, Recorded):
-            await call.rt.db.record(result.writes)
-            return cast(R, result.answer)
-        return result
+
+    async def run_recorded(
+        self,
+        request: Request,
+        operation: Callable[[Connection, Call[C, Any]], Recorded[R]],
+        *,
+        body: type[BaseModel] | None = None,
+        write: bool = False,
+    ) -> R:
+        """``run`` for an operation that returns ``Recorded`` rows (see the module docstring
+        and ``Database.run_recorded``)."""
+        call = await self.call(request, body)
+        return await call.rt.db.run_recorded(
+            lambda conn: operation(conn, call), write=write, thread=self.thread
+        )
 
     async def run_session(
         self,
@@ -132,7 +134,7 @@ class RequestPath(Generic[C]):
     async def respond(
         self,
         request: Request,
-        operation: Callable[[Connection, Call[C, Any]], Any | Recorded[Any]],
+        operation: Callable[[Connection, Call[C, Any]], Any],
         *,
         body: type[BaseModel] | None = None,
         write: bool = False,

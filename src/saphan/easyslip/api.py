@@ -151,12 +151,9 @@ async def _verify(
     source = await read_input(body, request.headers, model, sources)  # type: ignore[arg-type]
     qr = _first_slip(await _qr_texts(call.rt, source, lambda text: _is(parse, text)), parse)
     ledger: Ledger = request.app.state.ledger
-    found = await call.rt.db.run(
-        lambda conn: find(conn, ledger, call.caller, qr, source.options), write=False
-    )
-    result = await call.rt.db.run(
-        lambda conn: verify.record(conn, call.caller, found, source.options, call.now),
-        write=True,
+    result = await call.rt.db.run_then(
+        lambda conn: find(conn, ledger, call.caller, qr, source.options),
+        lambda conn, found: verify.record(conn, call.caller, found, source.options, call.now),
     )
     # This process's own verification is seen by its next /v2/info at once.
     infos: FreshCache[tuple[int, dt.date], dict[str, Any]] = request.app.state.infos

@@ -120,7 +120,7 @@ async def power_capital(
     """
     quota = _quota(runtime(request).settings)
     try:
-        return await PATH.respond(
+        answer = await PATH.run_recorded(
             request,
             lambda conn, call: logic.power_capital(
                 conn,
@@ -136,6 +136,7 @@ async def power_capital(
     except MoiError as error:
         error.citizen_id = CitizenID  # echoed in `id`, as a successful answer does
         raise
+    return PATH.render(answer, 200, None)
 
 
 def create_app(rt: Runtime) -> FastAPI:

@@ -18,8 +18,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from saphan.core.clock import BANGKOK, to_utc_naive
+from saphan.core.group_commit import Recorded
 from saphan.core.hashing import digests_equal, key_digest
-from saphan.core.request_path import Recorded
 from saphan.core.statement import Statement
 from saphan.moi.errors import (
     AgentNotAllowed,
@@ -359,13 +359,11 @@ def power_capital(
     *,
     checksum: bool = False,
     quota: Quota | None = None,
-) -> dict[str, Any] | Recorded[dict[str, Any]]:
-    """The citizen's accounts of both layouts; every lookup is audited, found or not.
-
-    With a ``quota``, the check and the audit row share the caller's write transaction, so
-    concurrent lookups (other processes too) cannot overshoot it. Without one, nothing is read
-    back: the audit row and the day's count are ``Recorded`` for the writer to commit with other
-    requests' (the answer still waits for them)."""
+) -> Recorded[dict[str, Any]]:
+    """The citizen's accounts of both layouts; every lookup is audited, found or not: the
+    audit row and the day's count are ``Recorded``. With a ``quota``, run it in a write
+    transaction: the check and the rows it counts then share it, so concurrent lookups (other
+    processes too) cannot overshoot the quota."""
     check_citizen_id(citizen_id, checksum=checksum)
     if quota is not None:
         check_quota(conn, who, quota, now)
@@ -396,8 +394,4 @@ def power_capital(
         status="200",
         status_detail="Success" if found else "Data not found",
     )
-    if quota is None:
-        return Recorded(answer, writes)
-    for statement, params in writes:  # in the transaction that checked the quota
-        statement.run(conn, **params)
-    return answer
+    return Recorded(answer, writes)
