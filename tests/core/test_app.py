@@ -122,6 +122,24 @@ async def test_metrics_count_requests_by_route_template(
     assert "unmatched" in routes
 
 
+async def test_metrics_name_routes_of_included_routers_with_their_prefix(
+    client: httpx.AsyncClient,
+) -> None:
+    """Rakmao's Seller and Webhook routes sit in routers included under /api/v1: their
+    template is the whole path, whether the route is served directly (Webhook: no query
+    parameters) or through FastAPI (the Seller list's query parameters)."""
+    no_token = {"Authorization": "Bearer not-a-token"}
+    assert (await client.get("/rakmao-po/api/v1/Webhook", headers=no_token)).status_code == 401
+    seller = await client.get("/rakmao-po/api/v1/Seller/1234567890123?page=1", headers=no_token)
+    assert seller.status_code == 401
+
+    text = (await client.get("/metrics")).text
+
+    routes = set(re.findall(r'saphan_http_requests_total\{[^}]*route="([^"]*)"', text))
+    assert {"/rakmao-po/api/v1/Webhook", "/rakmao-po/api/v1/Seller/{TaxId}"} <= routes
+    assert not {"/rakmao-po/Webhook", "/rakmao-po/Seller/{TaxId}"} & routes
+
+
 # -- one envelope per service, whatever goes wrong -----------------------------------------------
 
 

@@ -173,10 +173,15 @@ class AccessLog:
             sys.stderr.flush()
 
 
+#: The scope key under which ``core.plain_routes`` leaves a route's full template, when the
+#: route's own ``path`` leaves out the prefix of the router that includes it.
+ROUTE_TEMPLATE = "saphan.route_template"
+
+
 def route_template(scope: Scope) -> str:
     """The mount prefix plus the matched route's template; ``"unmatched"`` for 404s."""
     route = scope.get("route")
-    path = getattr(route, "path", None)
+    path = scope.get(ROUTE_TEMPLATE) or getattr(route, "path", None)
     if path is None:
         return "unmatched"
     return f"{scope.get('root_path', '')}{path}"

@@ -29,8 +29,10 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, compile_path
 from starlette.types import Receive, Scope, Send
+
+from saphan.core.observability import ROUTE_TEMPLATE
 
 __all__ = ["PlainRoutes"]
 
@@ -43,6 +45,8 @@ class _Plain:
     endpoint: Endpoint
     #: Whether the endpoint takes the request (as ``request``).
     takes_request: bool
+    #: The route's full template, its routers' prefixes included.
+    template: str
 
 
 class PlainRoutes:
@@ -55,23 +59,31 @@ class PlainRoutes:
         self._exact: dict[str, dict[str, _Plain]] = {}
         #: (pattern, method -> route), for plain routes with path parameters
         self._patterned: list[tuple[re.Pattern[str], dict[str, _Plain]]] = []
+        #: id(route) -> its full template, for the routes of routers included with a prefix
+        #: (FastAPI's ``scope["route"]`` is the route as its own router knows it).
+        self._templates: dict[int, str] = {}
         routes, complete = _all_routes(api.routes)
         if not complete:
-            return  # a router FastAPI includes with a prefix of its own: leave it all to FastAPI
+            return  # a router included with dependencies of its own: leave it all to FastAPI
         templates: dict[str, list[BaseRoute]] = {}
-        for route in routes:
-            templates.setdefault(getattr(route, "path", ""), []).append(route)
+        for path, route in routes:
+            templates.setdefault(path, []).append(route)
+            if path != getattr(route, "path", path):
+                self._templates[id(route)] = path
         for path, group in templates.items():
             plain = [r for r in group if isinstance(r, APIRoute) and _is_plain(r)]
             if len(plain) != len(group) or _overlaps(path, templates):
                 continue  # FastAPI's first-match order decides: not ours to shortcut
             by_method = {
-                method: _Plain(r, r.endpoint, "request" in inspect.signature(r.endpoint).parameters)
+                method: _Plain(
+                    r, r.endpoint, "request" in inspect.signature(r.endpoint).parameters, path
+                )
                 for r in plain
                 for method in r.methods or ()
             }
-            if plain[0].param_convertors:
-                self._patterned.append((plain[0].path_regex, by_method))
+            regex, _format, convertors = compile_path(path)
+            if convertors:
+                self._patterned.append((regex, by_method))
             else:
                 self._exact[path] = by_method
 
@@ -81,11 +93,17 @@ class PlainRoutes:
             return
         found = self._find(scope)
         if found is None:
-            await self.api(scope, receive, send)
+            try:
+                await self.api(scope, receive, send)
+            finally:
+                template = self._templates.get(id(scope.get("route")))
+                if template is not None:
+                    scope[ROUTE_TEMPLATE] = template
             return
         plain, params = found
         scope["app"] = self.api
         scope["route"] = plain.route
+        scope[ROUTE_TEMPLATE] = plain.template
         scope["path_params"] = params
         request = Request(scope, receive, send)
         arguments: dict[str, Any] = (
@@ -125,19 +143,22 @@ class PlainRoutes:
         raise exc
 
 
-def _all_routes(routes: Sequence[BaseRoute]) -> tuple[list[BaseRoute], bool]:
-    """Every route, through routers included without a prefix or dependencies of their own
-    (FastAPI keeps those as wrappers); False when some route's full path cannot be known."""
-    found: list[BaseRoute] = []
+def _all_routes(
+    routes: Sequence[BaseRoute], prefix: str = ""
+) -> tuple[list[tuple[str, BaseRoute]], bool]:
+    """Every route with its full template, through included routers (FastAPI keeps those as
+    wrappers; their prefixes are added here); False when a router was included with
+    dependencies of its own, which FastAPI runs and a shortcut would not."""
+    found: list[tuple[str, BaseRoute]] = []
     for route in routes:
         included = getattr(route, "original_router", None)
         context = getattr(route, "include_context", None)
         if included is None or context is None:
-            found.append(route)
+            found.append((prefix + getattr(route, "path", ""), route))
             continue
-        if context.prefix or context.dependencies:
+        if context.dependencies:
             return found, False
-        inner, complete = _all_routes(included.routes)
+        inner, complete = _all_routes(included.routes, prefix + (context.prefix or ""))
         found += inner
         if not complete:
             return found, False
@@ -150,12 +171,11 @@ _PARAM = re.compile(r"{[^}]*}")
 def _overlaps(path: str, templates: dict[str, list[BaseRoute]]) -> bool:
     """Whether another route's pattern could match a path of ``path``'s, or the reverse."""
     sample = _PARAM.sub("x", path)
-    pattern = templates[path][0].path_regex  # type: ignore[attr-defined]
+    pattern = compile_path(path)[0]
     for other, routes in templates.items():
         if other == path:
             continue
-        other_pattern = getattr(routes[0], "path_regex", None)
-        if other_pattern is None or other_pattern.match(sample):
+        if not hasattr(routes[0], "path_regex") or compile_path(other)[0].match(sample):
             return True
         if pattern.match(_PARAM.sub("x", other)):
             return True
