@@ -19,6 +19,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from saphan.core.clock import bangkok_date, to_utc_naive, wire_datetime
 from saphan.core.hashing import digests_equal, key_digest
+from saphan.core.statement import Statement
 from saphan.depa.errors import BadRequest, Forbidden, InvalidApiKey, MissingApiKey
 from saphan.depa.models import ApiKey, DigitalProvider, Usage, Voucher
 from saphan.depa.schemas import (
@@ -69,7 +70,7 @@ def authenticate(conn: Connection, secret: bytes, api_key: str | None) -> Caller
 
 # -- GetDPVouchers -----------------------------------------------------------------------------
 
-_PAGE = (
+_PAGE = Statement(
     select(Voucher.wire)
     .where(
         Voucher.dp_id == bindparam("dp_id"),
@@ -93,7 +94,7 @@ def get_dp_vouchers(
         "last": after + request.pageSize,
     }
     records = (
-        conn.execute(_PAGE, params).scalars().all()
+        [row[0] for row in _PAGE.rows(conn, **params)]
         if after < caller.voucher_count  # past the end: no query (nor a bound past INTEGER)
         else []
     )
