@@ -18,7 +18,7 @@ from starlette.types import ASGIApp
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from saphan import __version__
-from saphan.config import Settings
+from saphan.config import Settings, load_settings
 from saphan.core import admin
 from saphan.core.asgi import Dispatch
 from saphan.core.clock import Clock
@@ -53,7 +53,7 @@ SERVICES = [
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Dispatch:
-    settings = settings or Settings()
+    settings = settings or load_settings()
     rt = Runtime.from_settings(settings, clock=clock)
     metrics = Metrics()
     access = AccessLog(json=settings.log_json)

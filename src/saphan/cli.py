@@ -12,7 +12,7 @@ from granian import Granian
 from granian.constants import HTTPModes, Interfaces, Loops
 from granian.log import LogLevels
 
-from saphan.config import Settings
+from saphan.config import Settings, load_settings
 from saphan.core import migrate
 from saphan.core.observability import configure_logging
 from saphan.core.runtime import Runtime
@@ -46,7 +46,7 @@ app.add_typer(rakmao_cli, name="rakmao")
 
 def settings_or_exit() -> Settings:
     try:
-        return Settings()
+        return load_settings()
     except ValueError as exc:
         typer.secho(str(exc), fg=typer.colors.RED, err=True)
         raise typer.Exit(2) from exc

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import ipaddress
 from functools import cached_property
-from typing import Self
+from typing import Any, Self, TypeVar, overload
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: Used only in demo mode and tests; a real deployment must set SAPHAN_SECRET_KEY.
@@ -113,3 +113,34 @@ class Settings(BaseSettings):
         """The secret key's bytes, worked out once (every keyed request digests with it)."""
         assert self.secret_key is not None
         return self.secret_key.get_secret_value().encode()
+
+
+class SettingsError(ValueError):
+    """Settings that cannot be used, said as one plain sentence per problem that names the
+    setting and never shows its value (a value may be a password in a URL, a token or a key;
+    pydantic's own message prints every setting's value)."""
+
+
+S = TypeVar("S", bound=BaseSettings)
+
+
+@overload
+def load_settings(**values: Any) -> Settings: ...
+
+
+@overload
+def load_settings(kind: type[S], **values: Any) -> S: ...
+
+
+def load_settings(kind: type[BaseSettings] = Settings, **values: Any) -> BaseSettings:
+    """``kind(**values)`` read from the environment, or ``SettingsError``."""
+    try:
+        return kind(**values)
+    except ValidationError as exc:
+        prefix = str(kind.model_config.get("env_prefix") or "")
+        sentences = []
+        for problem in exc.errors(include_url=False, include_input=False, include_context=False):
+            message = str(problem["msg"]).removeprefix("Value error, ")
+            names = "_".join(str(part) for part in problem["loc"]).upper()
+            sentences.append(f"{prefix}{names}: {message}" if names else message)
+        raise SettingsError("\n".join(sentences)) from None

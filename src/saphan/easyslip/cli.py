@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from saphan.config import Settings
+from saphan.config import Settings, load_settings
 from saphan.core.clock import BANGKOK
 from saphan.core.errors import ServiceError, describe_validation
 from saphan.core.runtime import Runtime
@@ -51,7 +51,7 @@ def _runtime(*, needs_secret: bool = True) -> Iterator[Runtime]:
     """The database in SAPHAN_DATABASE_URL. Commands that touch no key (the ledger, make-slip)
     also run without SAPHAN_SECRET_KEY, e.g. beside ``make demo``."""
     try:
-        settings = Settings() if needs_secret else _keyless_settings()
+        settings = load_settings() if needs_secret else _keyless_settings()
     except ValueError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
@@ -64,9 +64,9 @@ def _runtime(*, needs_secret: bool = True) -> Iterator[Runtime]:
 
 def _keyless_settings() -> Settings:
     try:
-        return Settings()
+        return load_settings()
     except ValueError:
-        return Settings(demo=True)  # only the (unused) secret differs
+        return load_settings(demo=True)  # only the (unused) secret differs
 
 
 def _write(work: Callable[[Session, Runtime], T], *, needs_secret: bool = True) -> T:

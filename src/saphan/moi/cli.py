@@ -13,7 +13,7 @@ from rich.progress import MofNCompleteColumn, Progress
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from saphan.config import Settings
+from saphan.config import load_settings
 from saphan.core.clock import wire_datetime
 from saphan.core.errors import ServiceError
 from saphan.core.runtime import Runtime
@@ -36,7 +36,7 @@ T = TypeVar("T")
 
 def _runtime() -> Runtime:
     try:
-        settings = Settings()
+        settings = load_settings()
     except ValueError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc

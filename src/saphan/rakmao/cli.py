@@ -9,7 +9,7 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
-from saphan.config import Settings
+from saphan.config import load_settings
 from saphan.core.admin import AdminError
 from saphan.core.errors import describe_validation
 from saphan.core.runtime import Runtime
@@ -30,7 +30,7 @@ console = Console(soft_wrap=True)
 
 def _runtime() -> Runtime:
     try:
-        settings = Settings()
+        settings = load_settings()
     except ValueError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc

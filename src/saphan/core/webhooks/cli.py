@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from saphan.config import Settings
+from saphan.config import Settings, load_settings
 from saphan.core.clock import wire_datetime
 from saphan.core.errors import ServiceError
 from saphan.core.observability import configure_logging
@@ -32,7 +32,7 @@ T = TypeVar("T")
 
 def _settings() -> Settings:
     try:
-        return Settings()
+        return load_settings()
     except ValueError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc

@@ -20,7 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from saphan.config import Settings
+from saphan.config import load_settings
 from saphan.core import migrate
 from saphan.core.errors import ServiceError
 from saphan.core.runtime import Runtime
@@ -50,7 +50,7 @@ def context() -> Iterator[Context]:
     """Settings, and the DP's store migrated to the newest schema (as ``saphan serve`` does on
     start), so a first ``saphan depa-dp users import`` on a new database just works."""
     try:
-        settings, dp = Settings(), DPSettings()
+        settings, dp = load_settings(), load_settings(DPSettings)
     except ValueError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
