@@ -162,6 +162,25 @@ async def test_another_branch_of_the_same_application_sees_the_duplicate(
     assert used(runtime, "branch", other.id) == 0
 
 
+async def test_a_new_branchs_first_verification_in_a_month_the_application_has_used(
+    client: httpx.AsyncClient, runtime: Runtime, tenant: Tenant, record: Record
+) -> None:
+    """The application's month row exists, the branch's not yet: on PostgreSQL the one
+    statement takes the application's and leaves the branch's to be made and taken after."""
+    with runtime.db.write() as session:
+        other = operator.create_branch(
+            session, runtime.secret, tenant.app_id, BranchCreate(name="Two"), runtime.clock.now()
+        )
+    assert (await verify(client, tenant, {"payload": record().payload})).status_code == 200
+    response = await client.post(
+        VERIFY, json={"payload": record().payload}, headers={"Authorization": f"Bearer {other.key}"}
+    )
+    assert (response.status_code, response.json()["data"]["isDuplicate"]) == (200, False)
+    assert used(runtime, "app", tenant.app_id) == 2
+    assert used(runtime, "branch", tenant.branch_id) == 1
+    assert used(runtime, "branch", other.id) == 1
+
+
 async def test_the_application_quota(
     client: httpx.AsyncClient, runtime: Runtime, make_tenant: MakeTenant, record: Record
 ) -> None:

@@ -105,11 +105,21 @@ def billing_start(caller: Caller, now: dt.datetime) -> dt.date:
     return month_start(bangkok_date(caller.app_created_at), now.date())
 
 
-def spend(conn: Connection, caller: Caller, now: dt.datetime) -> None:
+def spend(
+    conn: Connection,
+    caller: Caller,
+    now: dt.datetime,
+    *,
+    app_taken: bool = False,
+    branch_taken: bool = False,
+) -> None:
     """Use one verification of this month's quota, the application's and the branch's, or
-    QUOTA_EXCEEDED (the caller's transaction rolls back whatever was taken)."""
+    QUOTA_EXCEEDED (the caller's transaction rolls back whatever was taken). ``app_taken``,
+    ``branch_taken``: already taken by the caller's own statement (``logic.verify``)."""
     start = billing_start(caller, now)
-    if not _take(conn, APP, caller.application_id, start, caller.app_quota_max):
+    if not app_taken and not _take(conn, APP, caller.application_id, start, caller.app_quota_max):
         raise QuotaExceeded()
-    if not _take(conn, BRANCH, caller.branch_id, start, caller.branch_quota_max):
+    if not branch_taken and not _take(
+        conn, BRANCH, caller.branch_id, start, caller.branch_quota_max
+    ):
         raise QuotaExceeded("Monthly quota reached for this branch")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Connection, bindparam
+from sqlalchemy import Connection, Integer, bindparam, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from saphan.core.clock import to_utc_naive
@@ -63,6 +63,39 @@ _NOTE = Statement(
 )
 
 
+#: PostgreSQL: the note and both months' spend as one statement, one round trip in the writer
+#: instead of three (data-modifying CTEs, which SQLite has not). A month's row not made yet, or
+#: a month used up, leaves its count at 0: ``quota.spend`` then takes it the usual way.
+_NOTE_AND_SPEND = Statement(
+    text(
+        """
+        WITH note AS (
+            INSERT INTO easyslip_verification
+                (application_id, transfer_id, branch_id, trans_ref, count, first_at, last_at)
+            VALUES (:v_app_id, :v_transfer_id, :v_branch_id, :v_trans_ref, 1, :v_at, :v_at)
+            ON CONFLICT (application_id, transfer_id) DO UPDATE
+                SET count = easyslip_verification.count + 1, last_at = excluded.last_at
+            RETURNING count
+        ), app AS (
+            UPDATE easyslip_quota_usage SET used = used + 1
+            WHERE kind = 'app' AND owner_id = :v_app_id AND month_start = :q_start
+                AND (CAST(:app_limit AS INTEGER) IS NULL OR used < :app_limit)
+                AND (SELECT count FROM note) = 1
+            RETURNING used
+        ), branch AS (
+            UPDATE easyslip_quota_usage SET used = used + 1
+            WHERE kind = 'branch' AND owner_id = :v_branch_id AND month_start = :q_start
+                AND (CAST(:branch_limit AS INTEGER) IS NULL OR used < :branch_limit)
+                AND (SELECT count FROM note) = 1
+            RETURNING used
+        )
+        SELECT (SELECT count FROM note) AS count, (SELECT count(*) FROM app) AS app,
+            (SELECT count(*) FROM branch) AS branch
+        """
+    ).columns(count=Integer, app=Integer, branch=Integer)
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Found:
     """What the read step found: the transfer, its slip as the answer shows it, and the
@@ -108,17 +141,26 @@ def record(
     """The write step, in one transaction: note the verification (``isDuplicate`` when the
     application had verified the transfer before), spend quota on a first one, answer."""
     row = found.row
-    count = _NOTE.scalar(
-        conn,
-        v_app_id=caller.application_id,
-        v_transfer_id=row.id,
-        v_branch_id=caller.branch_id,
-        v_trans_ref=row.trans_ref,
-        v_at=to_utc_naive(now),
-    )
+    note = {
+        "v_app_id": caller.application_id,
+        "v_transfer_id": row.id,
+        "v_branch_id": caller.branch_id,
+        "v_trans_ref": row.trans_ref,
+        "v_at": to_utc_naive(now),
+    }
+    if conn.dialect.name == "postgresql":
+        count, app_taken, branch_taken = _NOTE_AND_SPEND.rows(
+            conn,
+            **note,
+            q_start=quota.billing_start(caller, now),
+            app_limit=caller.app_quota_max,
+            branch_limit=caller.branch_quota_max,
+        )[0]
+    else:
+        count, app_taken, branch_taken = _NOTE.scalar(conn, **note), 0, 0
     duplicate = count != 1
     if not duplicate:
-        quota.spend(conn, caller, now)
+        quota.spend(conn, caller, now, app_taken=app_taken > 0, branch_taken=branch_taken > 0)
     data: dict[str, Any] = {}
     if options.remark is not None:
         data["remark"] = options.remark
