@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from saphan import __version__
 from saphan.app import create_app
-from saphan.config import DEMO_SECRET_KEY, Settings
+from saphan.config import DEMO_SECRET_KEY, Settings, SettingsError
 from saphan.core import admin as core_admin
 from saphan.core.asgi import Dispatch
 from saphan.core.errors import ServiceError, install_error_handlers
@@ -348,7 +348,7 @@ def test_settings_refuse_to_build_without_a_secret_key_outside_demo_mode() -> No
         Settings()
     with pytest.raises(ValidationError, match="SAPHAN_SECRET_KEY must be set outside demo mode"):
         Settings(demo=False, admin_token="x")  # type: ignore[arg-type]
-    with pytest.raises(ValidationError, match="SAPHAN_SECRET_KEY must be set outside demo mode"):
+    with pytest.raises(SettingsError, match=r"^SAPHAN_SECRET_KEY must be set outside demo mode"):
         create_app()
 
 
