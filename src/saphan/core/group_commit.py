@@ -21,7 +21,8 @@ instead of one per row).
   more round trips a request): when a piece raises, the whole transaction rolls back, that
   request gets its exception, and the rest of the group runs again, each in a transaction of
   its own, so a failure never costs more than one extra pass. What a piece sees is what it
-  would have seen run alone after the pieces before it: a group runs in order.
+  would have seen run alone after the pieces before it: a group runs in order. A piece that
+  lost a deadlock or a serialization conflict to another process's transaction is run again.
 """
 
 from __future__ import annotations
@@ -274,7 +275,7 @@ class _LoopWriter:
                 results = await aconn.run_sync(_run_all, batch)
         except _PieceFailed as failed:
             others = batch
-            if failed.index is not None:
+            if failed.index is not None and not _transient(failed.error):
                 _settle(batch[failed.index].future, False, failed.error)
                 others = batch[: failed.index] + batch[failed.index + 1 :]
             for job in others:
@@ -288,13 +289,31 @@ class _LoopWriter:
             _settle(job.future, True, result)
 
     async def _alone(self, job: _Job) -> None:
-        try:
-            async with self._engine.begin() as aconn:
-                result = await aconn.run_sync(_perform, job.work)
-        except Exception as exc:
-            _settle(job.future, False, exc)
-        else:
-            _settle(job.future, True, result)
+        """``job`` in a transaction of its own; one that lost a deadlock or a serialization
+        conflict to another process's transaction is tried again, up to ``RETRIES`` times."""
+        for attempt in range(RETRIES + 1):
+            try:
+                async with self._engine.begin() as aconn:
+                    result = await aconn.run_sync(_perform, job.work)
+            except Exception as exc:
+                if attempt < RETRIES and _transient(exc):
+                    continue
+                _settle(job.future, False, exc)
+            else:
+                _settle(job.future, True, result)
+            return
+
+
+#: How often a piece that lost a deadlock or a serialization conflict is tried again.
+RETRIES = 3
+#: PostgreSQL's serialization_failure and deadlock_detected.
+_TRANSIENT_STATES = {"40001", "40P01"}
+
+
+def _transient(error: BaseException) -> bool:
+    """Whether ``error`` is a conflict with another transaction that a retry can win."""
+    original = getattr(error, "orig", error)
+    return getattr(original, "sqlstate", None) in _TRANSIENT_STATES
 
 
 def _run_all(conn: Connection, batch: Sequence[_Job]) -> list[Any]:

@@ -189,7 +189,9 @@ def voucher_usage(
             "lon": single_precision(record.lon),
             "created_time": created,
         }
-    rows = list(latest.values())
+    # In (voucher, day) order: concurrent batches then lock their rows in the same order, so
+    # two batches of the same vouchers in opposite orders cannot deadlock on PostgreSQL.
+    rows = [latest[key] for key in sorted(latest)]
     conn.execute(upsert_usage(conn.dialect.name), rows)
     return {
         "success": True,
