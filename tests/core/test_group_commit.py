@@ -18,6 +18,7 @@ import pytest
 import sqlalchemy.exc
 from sqlalchemy import Connection, bindparam, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
 from saphan.core.db import Database
 from saphan.core.statement import Statement
@@ -229,6 +230,25 @@ async def test_a_unique_violation_in_one_write_is_that_callers_integrity_error(
     assert _refs(db) == [f"ref-{i:02}" for i in range(N)]  # ref-23 is the row taken before
     assert _counter(db) == N - 1  # the failing write's counter bump was rolled back with it
     assert 23 in counted  # (it did run)
+
+
+async def test_concurrent_orm_session_writes_all_commit(db: Database) -> None:
+    """``run_session``: work written against an ORM session, grouped with others' in one
+    transaction (on SQLite, each in a savepoint: a session joining one used to roll its own
+    writes back when it closed, and every write but a group's first was lost)."""
+    refs = [f"orm-{i:02}" for i in range(N)]
+
+    def add(ref: str) -> Callable[[Session], str]:
+        def work(session: Session) -> str:
+            session.add(Transfer(**transfer(ref)))
+            return ref
+
+        return work
+
+    results = await burst(db, [partial(db.run_session, add(ref), write=True) for ref in refs])
+
+    assert results == refs
+    assert _refs(db) == refs
 
 
 # -- Database.record ----------------------------------------------------------------------------

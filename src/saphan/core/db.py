@@ -232,13 +232,18 @@ class Database:
     async def run_session(
         self, work: Callable[[Session], T], *, write: bool, thread: bool = False
     ) -> T:
-        """``run`` for work written against an ORM session."""
+        """``run`` for work written against an ORM session.
+
+        A write commits the session: that commits nothing of the connection's transaction
+        (the writer commits it), but it keeps what the session wrote. In the SQLite writer's
+        savepoint a session begins a savepoint of its own, which closing it without a commit
+        rolls back."""
 
         def in_session(connection: Connection) -> T:
             with Session(bind=connection, expire_on_commit=False) as session:
                 result = work(session)
                 if write:
-                    session.flush()
+                    session.commit()
                 return result
 
         return await self.run(in_session, write=write, thread=thread)
