@@ -4,6 +4,7 @@ key rotation and disabled accounts."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime as dt
 import json
@@ -13,6 +14,7 @@ import anyio
 import httpx
 import jwt
 import pytest
+from sqlalchemy import func, select
 
 from saphan.config import Settings
 from saphan.core.asgi import Dispatch
@@ -177,6 +179,20 @@ async def test_too_many_failures_lock_the_username_for_a_while(
     assert other.status_code == 401
     clock.set(NOW + dt.timedelta(seconds=301))
     assert (await client.post(REQUEST, json=buyer_account.authen)).status_code == 200
+
+
+async def test_parallel_wrong_passwords_cannot_race_past_the_limit(
+    client: httpx.AsyncClient, runtime: Runtime, buyer_account: Account
+) -> None:
+    """40 wrong passwords at once for one username (issue 13: 34 were checked and 39 failures
+    recorded against a limit of 5): exactly 5 are checked, the rest are 429 at once."""
+    wrong = b64({"UserName": "buyer-a", "Password": "wrong-password"})
+    answers = await asyncio.gather(*(client.post(REQUEST, json=wrong) for _ in range(40)))
+
+    statuses = sorted(answer.status_code for answer in answers)
+    assert statuses == [401] * 5 + [429] * 35
+    with runtime.db.read() as session:
+        assert session.scalar(select(func.count()).select_from(LoginFailure)) == 5
 
 
 async def test_renewal_rotates_and_reuse_revokes_the_family(

@@ -61,7 +61,9 @@ async def request_api_token(request: Request) -> Response:
     rules = policy(rt)
     now = rt.clock.now()
     found = await OPEN.run_session(
-        request, lambda s, _call: tokens.login_check(s, rt.secret, rules, credentials, now)
+        request,
+        lambda s, _call: tokens.login_check(s, rt.secret, rules, credentials, now),
+        write=True,
     )
     # Off the event loop (argon2 is slow on purpose); an unknown user is verified against a
     # dummy hash, so both cost the same.

@@ -221,9 +221,18 @@ def login_check(
     credentials: Credentials,
     now: dt.datetime,
 ) -> LoginCheck:
-    """Refuse a username with too many recent failures (429), else find its password hash."""
+    """Refuse a username with too many recent failures (429); else count this attempt as a
+    failure until its password proves good (``login_finish`` then forgets them all), and find
+    the password hash.
+
+    Check and count are one write, so attempts in parallel cannot all pass the limit before
+    any of them is counted (40 wrong passwords at once were 34 checked against a limit of 5).
+    On PostgreSQL a transaction lock on the username keeps it exact across processes too;
+    SQLite writes one transaction at a time."""
     username = credentials.UserName.strip().lower()
     digest = key_digest(secret, "rakmao-login:" + username)
+    if session.connection().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(func.hashtext(digest))))
     since = to_utc_naive(now) - dt.timedelta(seconds=policy.window_seconds)
     failures, oldest = session.execute(
         select(func.count(), func.min(LoginFailure.at)).where(
@@ -233,6 +242,7 @@ def login_check(
     if failures >= policy.max_failures:
         wait = (oldest - since).total_seconds()
         raise TooManyAttempts(headers={"Retry-After": str(max(1, math.ceil(wait)))})
+    session.add(LoginFailure(username_digest=digest, at=to_utc_naive(now)))
     account = session.scalar(
         select(Account).where(Account.username == username, Account.disabled_at.is_(None))
     )
@@ -248,8 +258,9 @@ def login_finish(
     now: dt.datetime,
     monotonic: float,
 ) -> dict[str, Any] | None:
-    """Tokens for a good password (its failures forgotten); a failure recorded for a bad one
-    (``None``; the caller answers 401 once this is committed)."""
+    """Tokens for a good password (its failures forgotten, the attempt ``login_check``
+    counted among them); ``None`` for a bad one, whose attempt stays counted (the caller
+    answers 401)."""
     account = (
         session.scalar(
             select(Account).where(Account.username == check.username, Account.disabled_at.is_(None))
@@ -258,7 +269,6 @@ def login_finish(
         else None
     )
     if account is None:
-        session.add(LoginFailure(username_digest=check.username_digest, at=to_utc_naive(now)))
         return None
     session.execute(
         delete(LoginFailure).where(LoginFailure.username_digest == check.username_digest)
