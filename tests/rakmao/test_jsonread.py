@@ -88,3 +88,9 @@ def test_action_by_is_accepted_for_action_by_type() -> None:
 def test_action_by_type_values_match_in_any_case(value: str) -> None:
     body = {"CreateByUserId": "1", "CreateByUserName": "n", "ActionByType": value}
     assert ChangeStatus.model_validate(body).ActionByType == "Buyer"
+
+
+def test_an_unterminated_string_says_where_it_starts() -> None:
+    with pytest.raises(MalformedJSON) as raised:
+        tolerant_loads(b'{"a": "open')
+    assert str(raised.value) == "Unterminated string starting at line 1 column 7"

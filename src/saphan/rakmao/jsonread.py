@@ -81,7 +81,9 @@ def tolerant_loads(body: bytes) -> Any:
         except json.JSONDecodeError:
             return _loads(strip_trailing_commas(text))  # mostly bodies copied from the spec
     except json.JSONDecodeError as exc:
-        raise MalformedJSON(f"{exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+        # "Unterminated string starting at": the position is where the string starts
+        what = exc.msg.removesuffix(" at")
+        raise MalformedJSON(f"{what} at line {exc.lineno} column {exc.colno}") from exc
     except RecursionError as exc:
         raise MalformedJSON("nested too deeply") from exc
     except MalformedJSON:
