@@ -207,6 +207,11 @@ class LiveServer:
             os.killpg(self.process.pid, signum)
 
 
+#: How long ``saphan serve`` may take to answer /healthz: on an idle machine 2-5 s (migrations,
+#: demo seeding), but beside ``make demo`` or another suite on 2 cores 30 s was not enough.
+LIVE_START_SECONDS = 120
+
+
 def start_live_server(
     database_url: str, *, demo: bool = False, extra_env: dict[str, str] | None = None
 ) -> LiveServer:
@@ -227,7 +232,7 @@ def start_live_server(
         args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + LIVE_START_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
             err = process.stderr.read().decode() if process.stderr else ""
@@ -238,7 +243,7 @@ def start_live_server(
         except httpx.TransportError:
             time.sleep(0.1)
     LiveServer(base, database_url, process).kill()
-    raise RuntimeError("saphan serve did not become healthy in 30 s")
+    raise RuntimeError(f"saphan serve did not become healthy in {LIVE_START_SECONDS} s")
 
 
 @pytest.fixture
