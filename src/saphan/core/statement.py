@@ -27,12 +27,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.elements import BindParameter
 
-__all__ = ["Statement"]
+__all__ = ["Statement", "upsert_into"]
 
 Processor = Callable[[Any], Any]
 
@@ -51,6 +52,12 @@ class _Compiled:
     #: One per result column, None where the driver's value is already the value; worked out
     #: on the first execution, from the cursor's description.
     results: tuple[Processor | None, ...] | None = None
+
+
+def upsert_into(dialect: str, table: Any) -> Any:
+    """``INSERT INTO table`` for the named database, with its ``ON CONFLICT`` clauses
+    (PostgreSQL's or SQLite's, which SQLAlchemy spells alike but builds apart)."""
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
 class Statement:

@@ -14,12 +14,11 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Connection, Select, String, any_, bindparam, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from saphan.core.clock import bangkok_date, to_utc_naive, wire_datetime
 from saphan.core.hashing import digests_equal, key_digest
-from saphan.core.statement import Statement
+from saphan.core.statement import Statement, upsert_into
 from saphan.depa.errors import BadRequest, Forbidden, InvalidApiKey, MissingApiKey
 from saphan.depa.models import ApiKey, DigitalProvider, Usage, Voucher
 from saphan.depa.schemas import (
@@ -221,8 +220,7 @@ def vouchers_by_code(dialect: str) -> Any:
 @cache
 def upsert_usage(dialect: str) -> Any:
     """INSERT ... ON CONFLICT (voucher, environment, day) DO UPDATE, for either database."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(Usage)
+    statement = upsert_into(dialect, Usage)
     replaced = {
         name: statement.excluded[name]
         for name in ("app_user_id", "access_count", "access_time", "lat", "lon", "created_time")

@@ -14,13 +14,12 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, func, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from saphan.core.clock import BANGKOK, to_utc_naive
 from saphan.core.group_commit import Recorded
 from saphan.core.hashing import digests_equal, key_digest
-from saphan.core.statement import Statement
+from saphan.core.statement import Statement, upsert_into
 from saphan.moi.errors import (
     AgentNotAllowed,
     InvalidAgentId,
@@ -226,8 +225,7 @@ def check_quota(conn: Connection, who: Caller, quota: Quota, now: dt.datetime) -
 
 def _count_lookup(dialect: str) -> Any:
     """INSERT ... ON CONFLICT (client, day) DO UPDATE lookups + 1, for either database."""
-    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert_(LookupDay).values(
+    statement = upsert_into(dialect, LookupDay).values(
         client_id=bindparam("client"), day=bindparam("day"), lookups=1
     )
     return statement.on_conflict_do_update(

@@ -13,13 +13,12 @@ from typing import Any, Literal
 
 import orjson
 from sqlalchemy import Connection, bindparam, delete, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from saphan.core.clock import BANGKOK, bangkok_date, to_utc_naive
 from saphan.core.db import Base
 from saphan.core.jsonresponse import dumps
-from saphan.core.statement import Statement
+from saphan.core.statement import Statement, upsert_into
 from saphan.rakmao import hooks, payloads
 from saphan.rakmao import status as machine
 from saphan.rakmao.errors import BadRequest, Conflict, Forbidden, NotFound
@@ -90,8 +89,7 @@ def _po_for(session: Session, side: Side, caller: Caller, po_id: str) -> Purchas
 
 
 def _counter_upsert(dialect: str) -> Any:
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(PoCounter).values(day=bindparam("day"), last=1)
+    statement = upsert_into(dialect, PoCounter).values(day=bindparam("day"), last=1)
     return statement.on_conflict_do_update(
         index_elements=["day"], set_={"last": PoCounter.last + 1}
     ).returning(PoCounter.last)

@@ -20,10 +20,10 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy import Connection, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from saphan.core.clock import BANGKOK, to_utc_naive
 from saphan.core.db import Database
+from saphan.core.statement import upsert_into
 from saphan.depa.dp.errors import DPInvalid
 from saphan.depa.dp.models import AppUser, DailyUsage
 
@@ -102,10 +102,6 @@ def _when(event: UsageEvent, now: dt.datetime, index: int) -> dt.datetime:
     return at.astimezone(BANGKOK)
 
 
-def _insert(conn: Connection) -> Any:
-    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-
-
 def _user_ids(conn: Connection, app_user_ids: set[str], at: dt.datetime) -> dict[str, int]:
     """Ids of these users, creating the ones not seen before (safely under concurrency)."""
     rows = [
@@ -119,7 +115,10 @@ def _user_ids(conn: Connection, app_user_ids: set[str], at: dt.datetime) -> dict
         for u in sorted(app_user_ids)
     ]
     conn.execute(
-        _insert(conn)(AppUser).on_conflict_do_nothing(index_elements=["app_user_id"]), rows
+        upsert_into(conn.dialect.name, AppUser).on_conflict_do_nothing(
+            index_elements=["app_user_id"]
+        ),
+        rows,
     )
     found = conn.execute(
         select(AppUser.app_user_id, AppUser.id).where(AppUser.app_user_id.in_(sorted(app_user_ids)))
@@ -157,7 +156,7 @@ def record(db: Database, events: Sequence[UsageEvent], now: dt.datetime) -> list
             {"user_id": ids[name], "access_date": day, "updated_at": stamp, **delta}
             for (name, day), delta in sorted(deltas.items())
         ]
-        statement = _insert(conn)(DailyUsage)
+        statement = upsert_into(conn.dialect.name, DailyUsage)
         table = DailyUsage.__table__.c
         conn.execute(
             statement.on_conflict_do_update(

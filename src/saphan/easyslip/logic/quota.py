@@ -14,10 +14,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, bindparam, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from saphan.core.clock import bangkok_date
-from saphan.core.statement import Statement
+from saphan.core.statement import Statement, upsert_into
 from saphan.easyslip.errors import QuotaExceeded
 from saphan.easyslip.logic.auth import Caller
 from saphan.easyslip.models import QuotaUsage
@@ -72,11 +71,9 @@ _INCREMENT = (
 )
 _UNLIMITED = Statement(_INCREMENT)
 _LIMITED = Statement(_INCREMENT.where(QuotaUsage.used < bindparam("q_limit")))
-_DIALECTS = {"postgresql": postgresql, "sqlite": sqlite}
 _CREATE = Statement(
     lambda name: (
-        _DIALECTS[name]
-        .insert(QuotaUsage)
+        upsert_into(name, QuotaUsage)
         .values(
             kind=bindparam("q_kind"),
             owner_id=bindparam("q_owner"),

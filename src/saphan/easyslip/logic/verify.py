@@ -14,10 +14,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import Connection, Integer, bindparam, text
-from sqlalchemy.dialects import postgresql, sqlite
 
 from saphan.core.clock import to_utc_naive
-from saphan.core.statement import Statement
+from saphan.core.statement import Statement, upsert_into
 from saphan.easyslip.errors import SlipNotFound
 from saphan.easyslip.ledger import BANK, TRUEWALLET, Ledger
 from saphan.easyslip.logic import quota
@@ -28,7 +27,6 @@ from saphan.easyslip.miniqr import BankSlipQR, TrueWalletQR
 from saphan.easyslip.models import Verification
 
 SATANG = Decimal("0.01")
-_DIALECTS = {"postgresql": postgresql, "sqlite": sqlite}
 BANK_VERIFIED = "Bank slip verified successfully"
 TRUEWALLET_VERIFIED = "TrueMoney Wallet slip verified successfully"
 
@@ -43,8 +41,7 @@ class Options:
 #: The application's verification of the transfer: its first (count 1), or one more.
 _NOTE = Statement(
     lambda name: (
-        _DIALECTS[name]
-        .insert(Verification)
+        upsert_into(name, Verification)
         .values(
             application_id=bindparam("v_app_id"),
             transfer_id=bindparam("v_transfer_id"),
