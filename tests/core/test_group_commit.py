@@ -251,6 +251,29 @@ async def test_concurrent_orm_session_writes_all_commit(db: Database) -> None:
     assert _refs(db) == refs
 
 
+@pytest.mark.parametrize("failing", [0, 17, N - 1])
+async def test_an_orm_session_write_that_raises_fails_alone(db: Database, failing: int) -> None:
+    """A session's flushed rows go with its failure, and only they: a session that rolls back
+    must not take the shared transaction (everyone else's writes) with it."""
+
+    def add(i: int) -> Callable[[Session], str]:
+        def work(session: Session) -> str:
+            session.add(Transfer(**transfer(f"orm-{i:02}")))
+            if i == failing:
+                session.flush()  # written, then the work raises: the row must go
+                raise Boom(i)
+            return f"orm-{i:02}"
+
+        return work
+
+    results = await burst(db, [partial(db.run_session, add(i), write=True) for i in range(N)])
+
+    assert isinstance(results[failing], Boom)
+    expected = [f"orm-{i:02}" for i in range(N) if i != failing]
+    assert [r for i, r in enumerate(results) if i != failing] == expected
+    assert _refs(db) == expected
+
+
 # -- Database.record ----------------------------------------------------------------------------
 
 

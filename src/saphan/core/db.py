@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm.session import JoinTransactionMode
 
 from saphan.core.group_commit import PostgresWriter, Recorded, Rows, SQLiteWriter, write_inline
 from saphan.core.statement import Statement
@@ -236,11 +237,17 @@ class Database:
 
         A write commits the session: that commits nothing of the connection's transaction
         (the writer commits it), but it keeps what the session wrote. In the SQLite writer's
-        savepoint a session begins a savepoint of its own, which closing it without a commit
-        rolls back."""
+        shared transaction the session works in a savepoint of its own, which closing it
+        without a commit rolls back, and nothing else with it. (PostgreSQL's writer runs the
+        rest of a group again when a piece fails.)"""
+        joins: JoinTransactionMode = (
+            "create_savepoint" if write and self.sqlite and not thread else "conditional_savepoint"
+        )
 
         def in_session(connection: Connection) -> T:
-            with Session(bind=connection, expire_on_commit=False) as session:
+            with Session(
+                bind=connection, expire_on_commit=False, join_transaction_mode=joins
+            ) as session:
                 result = work(session)
                 if write:
                     session.commit()

@@ -94,6 +94,24 @@ class Statement:
             for row in found
         ]
 
+    def column(self, conn: Connection, **params: Any) -> list[Any]:
+        """The first result column's values: ``rows`` without a tuple per row (a page of
+        100 rows as named tuples costs ~90 us)."""
+        compiled, cursor = self._execute(conn, params)
+        try:
+            found = cursor.fetchall()
+            processors = compiled.results
+            if processors is None:
+                processors = compiled.results = _result_processors(
+                    compiled.columns, cursor.description, conn.dialect
+                )
+        finally:
+            cursor.close()
+        process = processors[0]
+        if process is None:
+            return [row[0] for row in found]
+        return [None if row[0] is None else process(row[0]) for row in found]
+
     def first(self, conn: Connection, **params: Any) -> tuple[Any, ...] | None:
         found = self.rows(conn, **params)
         return found[0] if found else None

@@ -13,7 +13,17 @@ from functools import cache
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Select, String, any_, bindparam, func, select
+from sqlalchemy import (
+    Connection,
+    LargeBinary,
+    Select,
+    String,
+    any_,
+    bindparam,
+    cast,
+    func,
+    select,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from saphan.core.clock import bangkok_date, to_utc_naive, wire_datetime
@@ -69,15 +79,27 @@ def authenticate(conn: Connection, secret: bytes, api_key: str | None) -> Caller
 
 # -- GetDPVouchers -----------------------------------------------------------------------------
 
-_PAGE = Statement(
-    select(Voucher.wire)
-    .where(
-        Voucher.dp_id == bindparam("dp_id"),
-        Voucher.seq > bindparam("after"),
-        Voucher.seq <= bindparam("last"),
+
+def _page(dialect: str) -> Select[Any]:
+    """A page of stored records, as bytes: the driver hands them over without decoding them
+    into ``str`` (half of sqlite3's time for a page of 100), and orjson copies bytes as is."""
+    record = (
+        func.convert_to(Voucher.wire, "UTF8", type_=LargeBinary)
+        if dialect == "postgresql"
+        else cast(Voucher.wire, LargeBinary)
     )
-    .order_by(Voucher.seq)
-)
+    return (
+        select(record)
+        .where(
+            Voucher.dp_id == bindparam("dp_id"),
+            Voucher.seq > bindparam("after"),
+            Voucher.seq <= bindparam("last"),
+        )
+        .order_by(Voucher.seq)
+    )
+
+
+_PAGE = Statement(_page)
 
 
 def get_dp_vouchers(
@@ -92,8 +114,8 @@ def get_dp_vouchers(
         "after": after,
         "last": after + request.pageSize,
     }
-    records = (
-        [row[0] for row in _PAGE.rows(conn, **params)]
+    records: list[bytes] = (
+        _PAGE.column(conn, **params)
         if after < caller.voucher_count  # past the end: no query (nor a bound past INTEGER)
         else []
     )
@@ -103,7 +125,7 @@ def get_dp_vouchers(
         "totalRecords": caller.voucher_count,
         "pageSize": request.pageSize,
         "pageNumber": request.pageNumber,
-        "data": orjson.Fragment("[" + ",".join(records) + "]"),
+        "data": orjson.Fragment(b"[" + b",".join(records) + b"]"),
     }
 
 
