@@ -6,11 +6,13 @@ Times are stored as naive UTC (see ``core.clock``), the same on both databases.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar, cast
 
 import anyio
+import orjson
 from sqlalchemy import Connection, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -44,6 +46,20 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def json_loads(text: str | bytes) -> Any:
+    """A JSON column's value (orjson: a fifth of the Python a PowerCapital lookup spent went to
+    the standard library's ``json.loads``), or the standard library's reading of the few
+    things orjson refuses and ``json.dumps`` writes (``NaN``, ``Infinity``)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
+#: Every engine reads JSON columns with ``json_loads``.
+_JSON = {"json_deserializer": json_loads}
+
+
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
@@ -59,11 +75,17 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
             connect_args={"timeout": 30, "check_same_thread": False},
             pool_size=pool_size + 2,
             max_overflow=pool_size,
+            **_JSON,
         )
         _configure_sqlite(engine)
         return engine
     return create_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_recycle=1800
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+        **_JSON,
     )
 
 
@@ -275,6 +297,7 @@ class Database:
                 "pool_size": self.pool_size,
                 "max_overflow": 0,
                 "pool_recycle": 1800,
+                **_JSON,
             }
             self._async = create_async_engine(self.url, **options)
             self._async_reader = create_async_engine(
