@@ -123,9 +123,14 @@ async def test_csv_import_is_all_or_nothing(admin: httpx.AsyncClient, runtime: R
         ("/applications", {"name": "x", "email": "nope"}, 422),
         ("/applications", {"name": "x", "email": "a@b.c", "quotaMax": -1}, 422),
         ("/applications", {"name": "x", "email": "a@b.c", "allowedIps": "10.0.0.0/8,nope"}, 422),
-        ("/applications", {"name": "x\u0000", "email": "a@b.c"}, 422),
-        ("/applications", {"name": "x", "email": "a\u0000@b.c"}, 422),
-        ("/transfers", {"amount": "1.00", "senderNameEn": "A\u0000"}, 422),
+        # NUL anywhere: the input boundary's 400 (core.boundary); a name's other control and
+        # bidi formatting characters: the model's 422
+        ("/applications", {"name": "x\u0000", "email": "a@b.c"}, 400),
+        ("/applications", {"name": "x", "email": "a\u0000@b.c"}, 400),
+        ("/transfers", {"amount": "1.00", "senderNameEn": "A\u0000"}, 400),
+        ("/applications", {"name": "x\u202e", "email": "a@b.c"}, 422),
+        ("/applications", {"name": "x\u0085", "email": "a@b.c"}, 422),
+        ("/transfers", {"amount": "1.00", "senderNameEn": "A\tB"}, 422),
         ("/applications/999/branches", {"name": "x"}, 404),
         ("/transfers", {"amount": "0"}, 422),
         ("/transfers", {"amount": "1.001"}, 422),

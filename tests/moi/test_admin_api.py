@@ -339,9 +339,9 @@ async def test_an_agent_given_twice_is_listed_once(admin: httpx.AsyncClient) -> 
             id="newline in name",
         ),
         pytest.param(
-            {"name": "nul\u0000", "anyAgent": True},
+            {"name": "right\u202eto left", "anyAgent": True},
             "Control characters are not allowed (name)",
-            id="NUL in name",
+            id="bidi override in name",
         ),
         pytest.param(
             {"anyAgent": "sometimes"},
@@ -415,16 +415,32 @@ async def test_unknown_clients_are_404_and_nothing_changes(admin: httpx.AsyncCli
     assert await clients(admin) == [listed(created)]
 
 
-async def test_a_client_id_holding_nul_is_simply_unknown(admin: httpx.AsyncClient) -> None:
-    # PostgreSQL refuses NUL in a text parameter: the answer must not be a 500 there.
-    await create(admin, clientId="ministry-app")
-    response = await admin.get(f"{ADMIN}/clients/ministry%00app")
-    assert (response.status_code, response.json()["error"]["code"]) == (404, "NOT_FOUND")
-    revoke = await admin.post(f"{ADMIN}/sessions/revoke", json={"clientId": "a\u0000"})
-    assert (revoke.status_code, revoke.json()["error"]["code"]) == (404, "NOT_FOUND")
-    for route in ("sessions", "audit"):
-        page = await admin.get(f"{ADMIN}/{route}?client=ministry%00app")
-        assert (page.status_code, page.json()["total"]) == (200, 0)
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field"),
+    [
+        ("GET", "/clients/ministry%00app", None, "client_id"),
+        ("PATCH", "/clients/ministry%00app", {"anyAgent": True}, "client_id"),
+        ("POST", "/clients", {"name": "nul\u0000", "anyAgent": True}, "name"),
+        ("POST", "/sessions/revoke", {"clientId": "a\u0000"}, "clientId"),
+        ("GET", "/sessions?client=ministry%00app", None, "client"),
+        ("GET", "/audit?client=ministry%00app", None, "client"),
+        ("GET", f"/sessions?agent={AGENT}%00", None, "agent"),
+        ("GET", f"/audit?agent={AGENT}%00", None, "agent"),
+    ],
+)
+async def test_nul_anywhere_is_400_naming_it_and_changes_nothing(
+    admin: httpx.AsyncClient, method: str, path: str, body: Any, field: str
+) -> None:
+    """The input boundary's rule (core.boundary), the same in every service: NUL (which
+    PostgreSQL text cannot hold) in a path, a query or a body is a 400 naming where it is.
+    (It was a 404 for a path, an unfiltered 200 for a query, a 422 for a name.)"""
+    created = await create(admin, clientId="ministry-app")
+    response = await admin.request(method, ADMIN + path, json=body)
+    assert (response.status_code, response.json()) == (
+        400,
+        error("BAD_REQUEST", f"Must not contain NUL characters ({field})"),
+    )
+    assert await clients(admin) == [listed(created)]
 
 
 async def test_rename_and_switch_any_agent(
@@ -866,7 +882,7 @@ async def test_bad_session_queries_are_422(
 @pytest.mark.parametrize("route", ["sessions", "audit"])
 @pytest.mark.parametrize(
     ("agent", "shown"),
-    [("123", "123"), ("110040001234x", "110040001234x"), ("1100400012345%00", "1100400012345\x00")],
+    [("123", "123"), ("110040001234x", "110040001234x"), ("1100400012345%0A", "1100400012345\n")],
 )
 async def test_a_malformed_agent_filter_is_422(
     admin: httpx.AsyncClient, route: str, agent: str, shown: str
@@ -1083,12 +1099,6 @@ async def test_a_malformed_citizen_id_is_422(admin: httpx.AsyncClient, citizen: 
             id="JSON: another layout's field",
         ),
         pytest.param(
-            json.dumps([{**ACCOUNTS_JSON[0], "account_no": "555\u0000"}]),
-            "application/json",
-            "[0].account_no: must not contain NUL",
-            id="JSON: NUL in an account number (PostgreSQL refuses it in text)",
-        ),
-        pytest.param(
             '[{"citizen_id": ',
             "application/json",
             "Malformed JSON body: EOF while parsing a value at line 1 column 16",
@@ -1115,6 +1125,38 @@ async def test_a_bad_import_is_422_naming_the_place_and_loads_nothing(
         f"{ADMIN}/imports", content=content.encode(), headers={"Content-Type": content_type}
     )
     assert (response.status_code, response.json()) == (422, invalid(message))
+    assert await accounts(admin) == []
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type", "field"),
+    [
+        pytest.param(
+            json.dumps([{**ACCOUNTS_JSON[0], "account_no": "555\u0000"}]),
+            "application/json",
+            "[0].account_no",
+            id="JSON",
+        ),
+        pytest.param(
+            f"citizen_id,layout,account_no\r\n{CITIZEN},customerinfo,555\x00\r\n",
+            "text/csv",
+            "line 2",
+            id="CSV",
+        ),
+    ],
+)
+async def test_nul_in_an_import_is_400_naming_the_place_and_loads_nothing(
+    admin: httpx.AsyncClient, content: str, content_type: str, field: str
+) -> None:
+    """The input boundary's rule (core.boundary): NUL, which PostgreSQL text cannot hold, is a
+    400 wherever it is (the import's own check, a 422, is for the CLI's files)."""
+    response = await admin.post(
+        f"{ADMIN}/imports", content=content.encode(), headers={"Content-Type": content_type}
+    )
+    assert (response.status_code, response.json()) == (
+        400,
+        error("BAD_REQUEST", f"Must not contain NUL characters ({field})"),
+    )
     assert await accounts(admin) == []
 
 

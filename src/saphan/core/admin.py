@@ -2,11 +2,16 @@
 
 Operator APIs live at ``/admin/<service>`` and exist only when ``SAPHAN_ADMIN_TOKEN`` is set.
 Their errors are ``{"error": {"code": ..., "message": ...}}``.
+
+Every request passes ``OperatorBoundary`` (a middleware) before FastAPI reads it: the URL through
+the input boundary (``core.boundary``), then, once the operator token is right, the body; a
+request without the right token never has its body read (it is 401 whatever the body holds).
 """
 
 from __future__ import annotations
 
 import hmac
+import inspect
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
@@ -14,7 +19,9 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from saphan.core.boundary import UrlCheck, check_body, route_templates
 from saphan.core.errors import ServiceError, install_error_handlers
 from saphan.core.jsonresponse import ORJSONResponse
 from saphan.core.request_path import RequestPath, anyone, runtime
@@ -94,15 +101,84 @@ def render(error: ServiceError) -> dict[str, Any]:
     return {"error": {"code": error.code, "message": error.message}}
 
 
+def is_operator(rt: Runtime, authorization: str | None) -> bool:
+    """Whether ``Authorization`` is ``Bearer <SAPHAN_ADMIN_TOKEN>`` (compared in constant time)."""
+    token = rt.settings.admin_token
+    scheme, _, presented = (authorization or "").partition(" ")
+    if token is None or scheme.lower() != "bearer" or not presented:
+        return False
+    return hmac.compare_digest(presented.encode(), token.get_secret_value().encode())
+
+
 async def require_operator(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
-    token = runtime(request).settings.admin_token
-    if token is None or credentials is None or credentials.scheme.lower() != "bearer":
+    if credentials is None or not is_operator(
+        runtime(request), f"{credentials.scheme} {credentials.credentials}"
+    ):
         raise AdminUnauthorized()
-    if not hmac.compare_digest(credentials.credentials.encode(), token.get_secret_value().encode()):
-        raise AdminUnauthorized()
+
+
+class OperatorBoundary:
+    """The operator API's input boundary (see the module docstring), as ASGI middleware: it
+    runs before FastAPI reads the body, which FastAPI does before any dependency."""
+
+    def __init__(self, app: ASGIApp, api: FastAPI) -> None:
+        self.app = app
+        self.api = api
+        self.url = UrlCheck(lambda: route_templates(api.routes))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        refused: ServiceError | None = self.url.problem(scope)
+        if refused is None and scope["method"] in ("POST", "PUT", "PATCH", "DELETE"):
+            request = Request(scope)
+            if is_operator(runtime(request), request.headers.get("authorization")):
+                body = await _whole_body(receive)
+                try:
+                    check_body(body, request.headers.get("content-type"))
+                except ServiceError as error:
+                    refused = error
+            else:
+                body = b""  # never read: the route answers 401 before it would want it
+            receive = _replay(body, receive)
+        if refused is not None:
+            answer = self.api.exception_handlers[ServiceError](
+                Request(scope, receive, send), refused
+            )
+            response = await answer if inspect.isawaitable(answer) else answer
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+async def _whole_body(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """``receive`` that gives ``body`` first, then what the client sends after it."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
 
 
 #: Every operator route's request path: the token is checked by the app's dependency (below),
@@ -136,4 +212,5 @@ def create_admin_app(rt: Runtime, *, title: str, description: str) -> FastAPI:
     )
     app.state.runtime = rt
     install_error_handlers(app, render, validation_status=422)
+    app.add_middleware(OperatorBoundary, api=app)
     return app

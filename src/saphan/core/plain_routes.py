@@ -15,6 +15,10 @@ A route is plain when every parameter of its endpoint is ``request``, a path par
 ``str``, or has a default, and FastAPI would validate no query, cookie or body parameter for it.
 Header parameters and security dependencies are allowed: the endpoint must not use their value
 (it gets the default), since it reads its headers from the request.
+
+Every request's URL passes the input boundary here first (``core.boundary``): a path or query
+value holding NUL, a control character or an unpaired surrogate is a 400 in the service's
+envelope naming the parameter, whichever way the route is served.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, compile_path
 from starlette.types import Receive, Scope, Send
 
+from saphan.core.boundary import UrlCheck, route_templates
 from saphan.core.observability import ROUTE_TEMPLATE
 
 __all__ = ["PlainRoutes"]
@@ -62,6 +67,7 @@ class PlainRoutes:
         #: id(route) -> its full template, for the routes of routers included with a prefix
         #: (FastAPI's ``scope["route"]`` is the route as its own router knows it).
         self._templates: dict[int, str] = {}
+        self._url = UrlCheck(lambda: route_templates(api.routes))
         routes, complete = _all_routes(api.routes)
         if not complete:
             return  # a router included with dependencies of its own: leave it all to FastAPI
@@ -91,6 +97,12 @@ class PlainRoutes:
         if scope["type"] != "http":
             await self.api(scope, receive, send)
             return
+        if self._url.suspect(scope):
+            refused = self._url.problem(scope)
+            if refused is not None:
+                request = Request(scope, receive, send)
+                await (await self._handle(request, refused))(scope, receive, send)
+                return
         found = self._find(scope)
         if found is None:
             try:

@@ -2,8 +2,10 @@
 
 1. **Who is calling**: the service's ``identify`` (API key, session token, JWT, operator token),
    served from memory while fresh (``core.fresh``), checked before the body is looked at.
-2. **The body**, read once under the size limit and parsed by the service's ``parse`` into its
-   wire model (Pydantic, in one pass): every input error is a 4xx in the service's envelope.
+2. **The body**, read once under the size limit, passed through the input boundary
+   (``core.boundary``: no NUL, control character, unpaired surrogate or over-long number, a
+   400 naming the field) and parsed by the service's ``parse`` into its wire model (Pydantic,
+   in one pass): every input error is a 4xx in the service's envelope.
 3. **The operation**, in one connection, or one transaction when it writes, where the database's
    work belongs (``Database.run``: PostgreSQL on the event loop through async connections,
    SQLite reads on the loop and writes on its writer thread, operator work on worker threads).
@@ -23,6 +25,7 @@ session token, and none for Authenticate itself); every operator route shares
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -34,6 +37,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from saphan.core.body import parse_json, read_body
+from saphan.core.boundary import Loads, check_body
 from saphan.core.group_commit import Recorded
 from saphan.core.jsonresponse import json_response
 from saphan.core.runtime import Runtime
@@ -79,12 +83,17 @@ class RequestPath(Generic[C]):
     )
     #: Run every operation on a worker thread (operator routes: not hot, may hash passwords).
     thread: bool = False
+    #: How the input boundary reads a suspect JSON body (``json.loads``'s signature): the way
+    #: ``parse`` reads it, so that what the boundary names is what the service would store.
+    loads: Loads = json.loads
 
     async def body(self, request: Request, model: type[M]) -> M:
         """Step 2 alone: the body, read under the limit and parsed into ``model``."""
         rt = runtime(request)
         data = await read_body(request, rt.settings.max_body_bytes)
-        parsed: M = self.parse(model, data, request.headers.get("content-type"))
+        content_type = request.headers.get("content-type")
+        check_body(data, content_type, self.loads)
+        parsed: M = self.parse(model, data, content_type)
         return parsed
 
     async def run(

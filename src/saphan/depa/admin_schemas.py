@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from saphan.core.boundary import NameText
 from saphan.core.clock import BANGKOK, WIRE_DATETIME
 
 Status = Literal["Bound", "Activated", "Revoked"]
@@ -26,10 +27,12 @@ def _wire_time(value: object) -> object:
 
 
 WireTime = Annotated[dt.datetime | None, BeforeValidator(_wire_time)]
+#: Names, labels, codes: one line, no control or bidi formatting characters (``core.boundary``).
+Text = Annotated[str, NameText]
 
 
 class DPCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=200, examples=["บริษัท ดิจิทัล โซลูชั่น จำกัด"])
+    name: Text = Field(min_length=1, max_length=200, examples=["บริษัท ดิจิทัล โซลูชั่น จำกัด"])
 
 
 class DPOut(BaseModel):
@@ -40,7 +43,7 @@ class DPOut(BaseModel):
 
 
 class KeyCreate(BaseModel):
-    label: str = Field(default="", max_length=200, examples=["production server"])
+    label: Text = Field(default="", max_length=200, examples=["production server"])
 
 
 class KeyOut(BaseModel):
@@ -62,27 +65,27 @@ class VoucherIn(BaseModel):
 
     model_config = ConfigDict(str_strip_whitespace=True)
 
-    voucherCode: str = Field(min_length=1, max_length=50)
+    voucherCode: Text = Field(min_length=1, max_length=50)
     status: Status = "Bound"
     bindingTime: WireTime = None
     revokingTime: WireTime = None
     activatedTime: WireTime = None
     revokedTime: WireTime = None
-    registId: str = Field(default="", max_length=50)
-    registType: str = Field(default="", max_length=50)
-    title: str = Field(default="", max_length=50)
-    firstName: str = Field(default="", max_length=200)
-    lastName: str = Field(default="", max_length=200)
-    idCard: str = Field(default="", max_length=20)
-    mobileNo: str = Field(default="", max_length=20)
-    email: str = Field(default="", max_length=200)
-    addrNo: str = Field(default="", max_length=50)
-    moo: str = Field(default="", max_length=50)
-    provinceName: str = Field(default="", max_length=100)
-    amphurName: str = Field(default="", max_length=100)
-    tambonName: str = Field(default="", max_length=100)
-    postcode: str = Field(default="", max_length=10)
-    productName: str = Field(default="", max_length=200)
+    registId: Text = Field(default="", max_length=50)
+    registType: Text = Field(default="", max_length=50)
+    title: Text = Field(default="", max_length=50)
+    firstName: Text = Field(default="", max_length=200)
+    lastName: Text = Field(default="", max_length=200)
+    idCard: Text = Field(default="", max_length=20)
+    mobileNo: Text = Field(default="", max_length=20)
+    email: Text = Field(default="", max_length=200)
+    addrNo: Text = Field(default="", max_length=50)
+    moo: Text = Field(default="", max_length=50)
+    provinceName: Text = Field(default="", max_length=100)
+    amphurName: Text = Field(default="", max_length=100)
+    tambonName: Text = Field(default="", max_length=100)
+    postcode: Text = Field(default="", max_length=10)
+    productName: Text = Field(default="", max_length=200)
 
 
 class VouchersCreated(BaseModel):

@@ -9,16 +9,18 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from saphan.core.boundary import NameText
 from saphan.easyslip.banks import BY_CODE
 
-#: No control characters anywhere text is stored (PostgreSQL refuses NUL in text).
-_PLAIN = r"^[^\x00-\x1f\x7f]*$"
-Name = Annotated[str, Field(min_length=1, max_length=200, pattern=_PLAIN)]
+#: Text that is stored and shown: one line, no control or bidi formatting characters (the rule
+#: for names, ``core.boundary``).
+Plain = Annotated[str, NameText]
+Name = Annotated[Plain, Field(min_length=1, max_length=200)]
 _EMAIL = r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+$"
-PersonName = Annotated[str, Field(max_length=200, pattern=_PLAIN)]
+PersonName = Annotated[Plain, Field(max_length=200)]
 Quota = Annotated[int, Field(ge=0)]
 Money = Annotated[Decimal, Field(gt=0, le=Decimal("1000000000"), decimal_places=2)]
-Optional64 = Annotated[str, Field(max_length=64, pattern=_PLAIN)] | None
+Optional64 = Annotated[Plain, Field(max_length=64)] | None
 
 
 class In(BaseModel):
@@ -44,7 +46,7 @@ class ApplicationCreate(In):
     credit: Annotated[int, Field(ge=0)] = 0
     #: Default: a year after creation.
     expiresAt: dt.datetime | None = None
-    allowedIps: Annotated[str, Field(max_length=1000, pattern=_PLAIN)] = ""
+    allowedIps: Annotated[Plain, Field(max_length=1000)] = ""
 
     _networks = field_validator("allowedIps")(_cidrs)
 
@@ -60,7 +62,7 @@ class ApplicationUpdate(In):
     autoRenewQuota: bool | None = None
     expiresAt: dt.datetime | None = None
     status: Literal["active", "banned", "deleted"] | None = None
-    allowedIps: Annotated[str, Field(max_length=1000, pattern=_PLAIN)] | None = None
+    allowedIps: Annotated[Plain, Field(max_length=1000)] | None = None
 
     _networks = field_validator("allowedIps")(_cidrs)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from saphan.core.boundary import InvalidInput
 from saphan.core.errors import ServiceError
 
 
@@ -131,4 +132,6 @@ class ApiServerError(EasySlipError):
 
 
 def render(error: ServiceError) -> dict[str, Any]:
-    return {"success": False, "error": {"code": error.code, "message": error.message}}
+    # A value the input boundary refuses is one of the reference's VALIDATION_ERRORs.
+    code = ValidationFailed.code if isinstance(error, InvalidInput) else error.code
+    return {"success": False, "error": {"code": code, "message": error.message}}

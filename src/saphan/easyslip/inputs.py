@@ -18,6 +18,7 @@ from starlette.datastructures import Headers, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from saphan.core.body import parse_json
+from saphan.core.boundary import check_json, check_value
 from saphan.core.errors import ServiceError, describe_validation
 from saphan.easyslip.errors import ValidationFailed
 from saphan.easyslip.logic.verify import Options
@@ -105,11 +106,13 @@ async def read_input(
     image: bytes | None = None
     if content_type == "multipart/form-data":
         fields, image = await _form(body, headers)
+        check_value(fields)  # the input boundary's rule, for the form's text
         try:
             parsed = model.model_validate(fields)
         except ValidationError as exc:
             raise ValidationFailed(describe_validation(exc.errors())) from exc
     else:
+        check_json(body)  # the input boundary (the request path's, for a body read here)
         parsed = parse_body(model, body, headers.get("content-type"))
     given = {name: getattr(parsed, name, None) for name in sources if name != "image"}
     given = {name: value for name, value in given.items() if value is not None}

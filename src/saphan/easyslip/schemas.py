@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from saphan.core.boundary import NameText
 from saphan.easyslip.banks import BY_CODE
 
 
@@ -16,8 +17,9 @@ class Wire(BaseModel):
 
 
 Remark = Annotated[str, Field(min_length=1, max_length=255)]
-#: Text that is stored: no control characters (PostgreSQL refuses NUL in text).
-Text200 = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")]
+#: A name that is stored and shown: one line, no control or bidi formatting characters (the
+#: rule for names, ``core.boundary``).
+Text200 = Annotated[str, Field(min_length=1, max_length=200), NameText]
 Amount = Annotated[Decimal, Field(gt=0, le=Decimal("1000000000"), allow_inf_nan=False)]
 
 

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, Field
 
+from saphan.core.boundary import NameText, is_name_text
 from saphan.moi.models import MEA, PEA
 
 
@@ -56,21 +57,13 @@ def _agent_id(value: str) -> str:
     return value
 
 
-_CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
-
-
 def has_no_controls(value: str) -> bool:
-    return _CONTROLS.search(value) is None
-
-
-def _name(value: str) -> str:
-    if not has_no_controls(value):
-        raise ValueError("Control characters are not allowed")
-    return value
+    """One line, no control or bidi formatting characters: the rule for names (core.boundary)."""
+    return is_name_text(value)
 
 
 #: A client system's name: shown in tables, so one line of text.
-Name = Annotated[str, Field(max_length=200), AfterValidator(_name)]
+Name = Annotated[str, Field(max_length=200), NameText]
 
 #: Checked by a validator (not ``pattern``) so the message says what an AgentID is.
 AgentId = Annotated[

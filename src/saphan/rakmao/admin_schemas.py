@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Self
+from typing import Annotated, Self
 
 from pydantic import BaseModel, Field, model_validator
 
+from saphan.core.boundary import NameText
 from saphan.rakmao.schemas import Guid
+
+#: Names and tax ids: one line, no control or bidi formatting characters (``core.boundary``).
+Text = Annotated[str, NameText]
 
 
 class AccountCreate(BaseModel):
-    username: str = Field(min_length=1, max_length=100, pattern=r"^\S+$", examples=["acme-buyer"])
+    username: Text = Field(min_length=1, max_length=100, pattern=r"^\S+$", examples=["acme-buyer"])
     password: str = Field(min_length=12, max_length=1024)
     orgId: Guid | None = Field(default=None, description="The buyer organisation it acts for")
-    orgName: str = Field(default="", max_length=300)
-    buyerTaxId: str | None = Field(default=None, min_length=1, max_length=20)
-    sellerTaxId: str | None = Field(
+    orgName: Text = Field(default="", max_length=300)
+    buyerTaxId: Text | None = Field(default=None, min_length=1, max_length=20)
+    sellerTaxId: Text | None = Field(
         default=None, min_length=1, max_length=20, description="The seller it acts for"
     )
 

@@ -70,6 +70,15 @@ def _loads(text: str) -> Any:
     return json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
 
 
+def lenient_loads(text: str, **hooks: Any) -> Any:
+    """``json.loads`` with the same tolerance (``hooks``: its keyword arguments), for the input
+    boundary (``core.boundary``) to read a body as this reader does."""
+    try:
+        return json.loads(text, **hooks)
+    except json.JSONDecodeError:
+        return json.loads(strip_trailing_commas(text), **hooks)
+
+
 def tolerant_loads(body: bytes) -> Any:
     try:
         text = body.decode("utf-8-sig")
@@ -88,20 +97,10 @@ def tolerant_loads(body: bytes) -> Any:
         raise MalformedJSON("nested too deeply") from exc
     except MalformedJSON:
         raise
-    except ValueError as exc:  # an integer past Python's 4,300-digit conversion limit
+    except ValueError as exc:  # an integer past Python's 4,300-digit conversion limit (the
+        # input boundary refuses one first, naming its field; the authen string's JSON is not
+        # a request body)
         raise MalformedJSON("a number has too many digits") from exc
-
-
-def has_nul(value: Any) -> bool:
-    """Whether any text in ``value`` (parsed JSON: keys too) holds NUL, which no text column
-    can store (PostgreSQL refuses it; SQLite would keep it) and no Rakmao field means."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(has_nul(k) or has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(has_nul(v) for v in value)
-    return False
 
 
 def _nested_model(annotation: Any) -> type[BaseModel] | None:

@@ -26,6 +26,7 @@ from pydantic import ValidationError
 from sqlalchemy import Connection, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from saphan.core.boundary import check_value
 from saphan.core.clock import to_utc_naive
 from saphan.core.errors import describe_validation
 from saphan.core.hashing import key_digest
@@ -35,7 +36,7 @@ from saphan.rakmao.errors import (
     TooManyAttempts,
     Unauthorized,
 )
-from saphan.rakmao.jsonread import MalformedJSON, canonical_keys, has_nul, tolerant_loads
+from saphan.rakmao.jsonread import MalformedJSON, canonical_keys, tolerant_loads
 from saphan.rakmao.keys import KeyRing
 from saphan.rakmao.models import Account, LoginFailure, RefreshFamily, WebhookRegistration
 from saphan.rakmao.schemas import Credentials
@@ -96,8 +97,9 @@ def decode_authen_string(authen: str) -> Credentials:
         data = tolerant_loads(raw)
     except (binascii.Error, ValueError, MalformedJSON):
         raise BadRequest(problem) from None
-    if not isinstance(data, dict) or has_nul(data):
+    if not isinstance(data, dict):
         raise BadRequest(problem)
+    check_value(data, "authenString")  # JSON inside JSON: the input boundary's rule too
     try:
         return Credentials.model_validate(canonical_keys(data, Credentials))
     except ValidationError as exc:

@@ -23,12 +23,11 @@ from saphan.core.request_path import RequestPath, anyone, runtime
 from saphan.core.runtime import Runtime
 from saphan.rakmao import hooks, keys, tokens
 from saphan.rakmao.errors import BadRequest, Unauthorized, WebhookRequired
-from saphan.rakmao.jsonread import MalformedJSON, canonical_keys, has_nul, tolerant_loads
+from saphan.rakmao.jsonread import MalformedJSON, canonical_keys, lenient_loads, tolerant_loads
 from saphan.rakmao.schemas import BareBody, Envelope
 from saphan.rakmao.status import EVENT_NAMES, Side
 
 M = TypeVar("M", bound=BaseModel)
-NUL_REFUSED = "Text may not contain NUL (\\u0000)"
 #: An account's state by account id, fresh within ``FreshCache``'s bound (``identify``).
 Accounts = FreshCache[int, tokens.AccountState | None]
 #: The first segment of a route's path -> the side whose webhooks it requires.
@@ -95,8 +94,6 @@ def parse(model: type[M], body: bytes, content_type: str | None) -> M:
     (``jsonread``); a ``BareBody`` may also be its one field's value alone."""
     bare = issubclass(model, BareBody)
     data = _read_json(body, content_type, allow_text=bare)
-    if has_nul(data):
-        raise BadRequest(NUL_REFUSED)
     if bare and isinstance(data, str):
         data = {next(iter(model.model_fields)): data}
     return _validate(model, data)
@@ -172,9 +169,13 @@ def forget_account(request: Request, account_id: int) -> None:
 
 
 #: Every route of ``/rakmao-po``.
-PATH: RequestPath[tokens.Caller] = RequestPath(identify=identify, parse=parse, render=success)
+PATH: RequestPath[tokens.Caller] = RequestPath(
+    identify=identify, parse=parse, render=success, loads=lenient_loads
+)
 #: Every route of ``/rakmao``: no token (the routes that issue them).
-OPEN: RequestPath[None] = RequestPath(identify=anyone, parse=parse, render=success)
+OPEN: RequestPath[None] = RequestPath(
+    identify=anyone, parse=parse, render=success, loads=lenient_loads
+)
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": Envelope[None], "description": "Malformed body or parameter (named)"},

@@ -25,6 +25,7 @@ from starlette.responses import Response
 
 from saphan.core.admin import AdminErrorResponse, AdminUnauthorized, render
 from saphan.core.body import document_request_models, json_body, read_body
+from saphan.core.boundary import check_json
 from saphan.core.errors import describe_validation, http_error, install_error_handlers, is_json
 from saphan.core.jsonresponse import ORJSONResponse, json_response
 from saphan.core.runtime import Runtime
@@ -90,6 +91,7 @@ async def record_usage(
     body = await read_body(request, rt.settings.max_body_bytes)
     if not is_json(request.headers.get("content-type")):
         raise http_error(415)
+    check_json(body)  # the input boundary (core.boundary): no NUL, control character, ...
     events = parse_events(body)
     now = rt.clock.now()
     totals = await anyio.to_thread.run_sync(record, rt.db, events, now)
