@@ -244,11 +244,16 @@ LIVE_START_SECONDS = 120
 
 
 def start_live_server(
-    database_url: str, *, demo: bool = False, extra_env: dict[str, str] | None = None
+    database_url: str,
+    *,
+    demo: bool = False,
+    extra_env: dict[str, str | None] | None = None,
+    cwd: Path | None = None,
 ) -> LiveServer:
-    """``saphan serve`` in a subprocess, the way production runs it; waits for /healthz."""
+    """``saphan serve`` in a subprocess, the way production runs it; waits for /healthz.
+    ``extra_env``: variables to set, or with None to leave unset."""
     port = free_port()
-    env = {
+    env: dict[str, str | None] = {
         **os.environ,
         "SAPHAN_DATABASE_URL": database_url,
         "SAPHAN_SECRET_KEY": SECRET,
@@ -260,7 +265,12 @@ def start_live_server(
     if demo:
         args.append("--demo")
     process = subprocess.Popen(
-        args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+        args,
+        env={name: value for name, value in env.items() if value is not None},
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + LIVE_START_SECONDS

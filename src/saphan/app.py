@@ -17,6 +17,7 @@ from starlette.routing import Mount
 from starlette.types import ASGIApp
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+import saphan.core.demo_mark  # noqa: F401  (its table is one of the app's)
 from saphan import __version__
 from saphan.config import Settings, load_settings
 from saphan.core import admin

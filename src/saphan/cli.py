@@ -13,7 +13,8 @@ from granian.constants import HTTPModes, Interfaces, Loops
 from granian.log import LogLevels
 
 from saphan.config import Settings, load_settings
-from saphan.core import migrate
+from saphan.core import demo_mark, migrate
+from saphan.core.demo_mark import operator_settings
 from saphan.core.observability import configure_logging
 from saphan.core.runtime import Runtime
 from saphan.core.webhooks.cli import app as webhooks_cli
@@ -44,9 +45,11 @@ app.command("worker")(webhooks_worker)
 app.add_typer(rakmao_cli, name="rakmao")
 
 
-def settings_or_exit() -> Settings:
+def settings_or_exit(*, operator: bool = False) -> Settings:
+    """The settings, or their error as sentences and exit 2. ``operator``: a command that works
+    on the database, which may be a demo database (``core.demo_mark.operator_settings``)."""
     try:
-        return load_settings()
+        return operator_settings() if operator else load_settings()
     except ValueError as exc:
         typer.secho(str(exc), fg=typer.colors.RED, err=True)
         raise typer.Exit(2) from exc
@@ -69,6 +72,9 @@ def serve(
     settings = settings_or_exit()
     configure_logging(settings.log_level, json=settings.log_json)
     migrate.upgrade(settings.database_url)
+    if not settings.demo:
+        # Served for real from now on: the operator commands must never take it for a demo.
+        demo_mark.forget(settings.database_url)
     if settings.demo:
         from saphan import demo as demo_data
 
@@ -107,7 +113,7 @@ def serve(
 @db_cli.command("upgrade")
 def db_upgrade(revision: str = typer.Argument("head")) -> None:
     """Apply migrations up to REVISION (default: the newest)."""
-    migrate.upgrade(settings_or_exit().database_url, revision)
+    migrate.upgrade(settings_or_exit(operator=True).database_url, revision)
     typer.echo("database is up to date")
 
 

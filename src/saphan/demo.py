@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from sqlalchemy import delete
 
+from saphan.core import demo_mark
 from saphan.core.db import Base
 from saphan.core.runtime import Runtime
 from saphan.depa import demo as depa_demo
@@ -17,13 +18,16 @@ OPERATED = ("moi", "depa", "rakmao", "easyslip", "webhooks")
 
 
 def seed(rt: Runtime) -> bool:
-    """Seed every service; True when anything was added."""
+    """Seed every service and mark the database a demo database (``core.demo_mark``: the
+    operator commands then work on it without SAPHAN_SECRET_KEY); True when anything was
+    added."""
     with rt.db.write() as session:
         now = rt.clock.now()
         moi = moi_demo.seed(session, rt.secret, now)
         depa = depa_demo.seed(session, rt.secret, now)
         rakmao = rakmao_demo.seed(session, now)
         easyslip = easyslip_demo.seed(session, rt.secret, now)
+        demo_mark.mark(session, rt.secret, now)
         return moi or depa or rakmao or easyslip
 
 

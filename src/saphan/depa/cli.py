@@ -15,7 +15,7 @@ from rich.progress import Progress
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from saphan.config import load_settings
+from saphan.core.demo_mark import operator_settings
 from saphan.core.errors import ServiceError
 from saphan.core.runtime import Runtime
 from saphan.depa import operator
@@ -37,7 +37,7 @@ T = TypeVar("T")
 @contextmanager
 def _runtime() -> Iterator[Runtime]:
     try:
-        settings = load_settings()
+        settings = operator_settings()
     except ValueError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from saphan.config import Settings, load_settings
 from saphan.core.clock import BANGKOK
+from saphan.core.demo_mark import operator_settings
 from saphan.core.errors import ServiceError, describe_validation
 from saphan.core.runtime import Runtime
 from saphan.easyslip import images, miniqr, operator
@@ -48,10 +49,10 @@ T = TypeVar("T")
 
 @contextmanager
 def _runtime(*, needs_secret: bool = True) -> Iterator[Runtime]:
-    """The database in SAPHAN_DATABASE_URL. Commands that touch no key (the ledger, make-slip)
-    also run without SAPHAN_SECRET_KEY, e.g. beside ``make demo``."""
+    """The database in SAPHAN_DATABASE_URL. Without SAPHAN_SECRET_KEY, commands work on a demo
+    database (``core.demo_mark``), and those that touch no key (the ledger, make-slip) on any."""
     try:
-        settings = load_settings() if needs_secret else _keyless_settings()
+        settings = operator_settings() if needs_secret else _keyless_settings()
     except ValueError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc

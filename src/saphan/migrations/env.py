@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
+import saphan.core.demo_mark
 import saphan.core.webhooks.models
 import saphan.depa.dp.models
 import saphan.depa.models

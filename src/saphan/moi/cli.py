@@ -13,8 +13,8 @@ from rich.progress import MofNCompleteColumn, Progress
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from saphan.config import load_settings
 from saphan.core.clock import wire_datetime
+from saphan.core.demo_mark import operator_settings
 from saphan.core.errors import ServiceError
 from saphan.core.runtime import Runtime
 from saphan.moi import agent_sessions, importing, lookup_audit, operator
@@ -36,7 +36,7 @@ T = TypeVar("T")
 
 def _runtime() -> Runtime:
     try:
-        settings = load_settings()
+        settings = operator_settings()
     except ValueError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc

@@ -9,8 +9,8 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
-from saphan.config import load_settings
 from saphan.core.admin import AdminError
+from saphan.core.demo_mark import operator_settings
 from saphan.core.errors import describe_validation
 from saphan.core.runtime import Runtime
 from saphan.rakmao import cli_webhooks, operator, webhook_login  # noqa: F401 (IsLogin for saphan worker)
@@ -30,7 +30,7 @@ console = Console(soft_wrap=True)
 
 def _runtime() -> Runtime:
     try:
-        settings = load_settings()
+        settings = operator_settings()
     except ValueError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc

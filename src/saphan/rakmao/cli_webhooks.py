@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from saphan.config import load_settings
+from saphan.core.demo_mark import operator_settings
 from saphan.core.errors import ServiceError
 from saphan.core.runtime import Runtime
 from saphan.core.webhooks import outbox
@@ -33,7 +33,7 @@ T = TypeVar("T")
 
 def _run(work: Callable[[Session, Runtime], T], *, write: bool = True) -> T:
     try:
-        rt = Runtime.from_settings(load_settings())
+        rt = Runtime.from_settings(operator_settings())
     except ValueError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc

@@ -12,8 +12,9 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from saphan.config import Settings, load_settings
+from saphan.config import Settings
 from saphan.core.clock import wire_datetime
+from saphan.core.demo_mark import operator_settings
 from saphan.core.errors import ServiceError
 from saphan.core.observability import configure_logging
 from saphan.core.runtime import Runtime
@@ -32,7 +33,7 @@ T = TypeVar("T")
 
 def _settings() -> Settings:
     try:
-        return load_settings()
+        return operator_settings()
     except ValueError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
