@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+from saphan.core import hashing
 from saphan.core.hashing import digests_equal, hash_password, key_digest, verify_password
 
 
@@ -33,3 +34,14 @@ def test_passwords_are_stored_as_argon2_and_verified() -> None:
 def test_an_unknown_user_or_a_broken_hash_never_verifies() -> None:
     assert not verify_password(None, "anything")
     assert not verify_password("not-a-hash", "anything")
+
+
+def test_an_unknown_user_costs_a_verification_with_the_hashers_own_parameters() -> None:
+    """The hash an unknown user is verified against is written in the code (none is made on
+    import); its parameters are those every password is hashed with, so both paths cost alike."""
+    stored = hash_password("demo-buyer-password")
+    dummy = hashing._dummy_hash()
+    assert dummy == hashing._WRITTEN_DUMMY_HASH
+    assert not hashing._passwords.check_needs_rehash(dummy)
+    assert dummy.split("$")[:4] == stored.split("$")[:4]  # variant, version, m/t/p
+    assert hashing._passwords.verify(dummy, "saphan-timing-equaliser")

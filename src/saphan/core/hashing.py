@@ -8,14 +8,31 @@ Comparisons are constant-time.
 
 from __future__ import annotations
 
+import functools
 import hmac
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _passwords = PasswordHasher()
-#: Verified against when the user is unknown, so both paths cost the same.
-_DUMMY_HASH = _passwords.hash("saphan-timing-equaliser")
+
+
+#: An argon2 hash made with the parameters above (of "saphan-timing-equaliser"), written here
+#: rather than made on import: every ``saphan`` command and server process imports this module,
+#: and one hash is most of a second on a busy 2-core machine.
+_WRITTEN_DUMMY_HASH = (
+    "$argon2id$v=19$m=65536,t=3,p=4$lzx4Fgr/p3O/lVdzTm0seA"
+    "$iIFf5yQfGklnbsbA1hAT242/z91t2Qdc+UEdrBdtFJI"
+)
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the user is unknown, so both paths cost the same: the written one
+    while its parameters are the hasher's (argon2-cffi may change its defaults), else a new one."""
+    if _passwords.check_needs_rehash(_WRITTEN_DUMMY_HASH):
+        return _passwords.hash("saphan-timing-equaliser")
+    return _WRITTEN_DUMMY_HASH
 
 
 def key_digest(secret: bytes, value: str) -> str:
@@ -34,6 +51,6 @@ def hash_password(password: str) -> str:
 def verify_password(stored: str | None, password: str) -> bool:
     """True when ``password`` matches; an unknown user (``stored=None``) costs the same."""
     try:
-        return _passwords.verify(stored or _DUMMY_HASH, password) and stored is not None
+        return _passwords.verify(stored or _dummy_hash(), password) and stored is not None
     except (VerificationError, InvalidHashError):
         return False
