@@ -510,3 +510,51 @@ def test_a_driver_error_is_raised_as_sqlalchemys(db: Database) -> None:
         _ACCOUNT_INSERT.run_many(conn, [_account("A"), {**_account("B"), "layout": None}])
     with db.connect() as conn:
         assert conn.execute(select(Account.account_no)).scalars().all() == ["NOT-NULL"]
+
+
+async def test_on_the_event_loops_connections_writes_reads_and_errors_are_the_same(
+    db: Database,
+) -> None:
+    """On PostgreSQL ``Database.run`` works over psycopg's async connections, where a
+    Statement runs in one await with results in binary format: what it writes, reads back and
+    raises must be what the synchronous path gives (SQLite: the same path, for comparison)."""
+    ids = await db.run(
+        lambda conn: [
+            _ACCOUNT_INSERT.run(conn, **_account("on-loop")),
+            conn.execute(select(Account.id).where(Account.account_no == "on-loop")).scalar_one(),
+        ][1],
+        write=True,
+    )
+    await db.run(lambda conn: _BILL_INSERT.run(conn, **_bill(ids)), write=True)
+    query = Statement(
+        select(
+            Account.account_no,
+            Account.info,
+            Account.created_at,
+            Bill.bill_date,
+            Bill.units,
+            Bill.amount,
+            Bill.info.label("bill_info"),
+        )
+        .join(Bill, Bill.account_id == Account.id)
+        .where(Account.citizen_id == bindparam("citizen"))
+    )
+    on_loop = await db.run(lambda conn: query.rows(conn, citizen="3102400001917"), write=False)
+    column = await db.run(lambda conn: query.column(conn, citizen="3102400001917"), write=False)
+    with db.connect() as conn:
+        synchronous = query.rows(conn, citizen="3102400001917")
+    expected = ["on-loop", INFO, AT, DAY, Decimal("588000.00"), Decimal("2105542.18"), BILL_INFO]
+    assert [_typed(row) for row in on_loop] == [_typed(row) for row in synchronous]
+    assert _typed(on_loop[0]) == _typed(expected)
+    assert on_loop[0].bill_info == BILL_INFO
+    assert column == ["on-loop"]
+
+    with pytest.raises(sqlalchemy.exc.IntegrityError) as raised:
+        await db.run(
+            lambda conn: _ACCOUNT_INSERT.run(conn, **{**_account("x"), "citizen_id": None}),
+            write=True,
+        )
+    assert raised.value.orig is not None
+    with db.connect() as conn:
+        assert conn.execute(select(Account.account_no)).scalars().all() == ["on-loop"]
+    await db.aclose()

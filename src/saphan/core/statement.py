@@ -24,14 +24,16 @@ from __future__ import annotations
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
+import psycopg
 from sqlalchemy import Connection
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.util import await_
 
 __all__ = ["Statement", "upsert_into"]
 
@@ -75,32 +77,23 @@ class Statement:
         self._compiled: dict[str, _Compiled] = {}
 
     def rows(self, conn: Connection, **params: Any) -> list[tuple[Any, ...]]:
-        compiled, cursor = self._execute(conn, params)
-        try:
-            found = cursor.fetchall()
-            if compiled.results is None:
-                compiled.results = _result_processors(
-                    compiled.columns, cursor.description, conn.dialect
-                )
-                compiled.rows = _row_builder(compiled.row, compiled.results)
-        finally:
-            cursor.close()
-        return compiled.rows(found)
+        compiled, ran = self._execute(conn, params)
+        if compiled.results is None:
+            compiled.results = _result_processors(compiled.columns, ran.description, conn.dialect)
+            compiled.rows = _row_builder(compiled.row, compiled.results)
+        return compiled.rows(ran.rows or [])
 
     def column(self, conn: Connection, **params: Any) -> list[Any]:
         """The first result column's values: ``rows`` without a tuple per row (a page of
         100 rows as named tuples costs ~90 us)."""
-        compiled, cursor = self._execute(conn, params)
-        try:
-            found = cursor.fetchall()
-            processors = compiled.results
-            if processors is None:
-                processors = compiled.results = _result_processors(
-                    compiled.columns, cursor.description, conn.dialect
-                )
-        finally:
-            cursor.close()
+        compiled, ran = self._execute(conn, params)
+        processors = compiled.results
+        if processors is None:
+            processors = compiled.results = _result_processors(
+                compiled.columns, ran.description, conn.dialect
+            )
         process = processors[0]
+        found = ran.rows or []
         if process is None:
             return [row[0] for row in found]
         return [None if row[0] is None else process(row[0]) for row in found]
@@ -115,11 +108,8 @@ class Statement:
 
     def run(self, conn: Connection, **params: Any) -> int:
         """A write: the number of rows it changed."""
-        _compiled, cursor = self._execute(conn, params)
-        try:
-            return int(cursor.rowcount)
-        finally:
-            cursor.close()
+        _compiled, ran = self._execute(conn, params)
+        return ran.rowcount
 
     def run_many(self, conn: Connection, params: Sequence[Mapping[str, Any]]) -> None:
         """The same write once per set of parameters, in one driver call (psycopg pipelines
@@ -140,18 +130,47 @@ class Statement:
             compiled = self._compiled[dialect.name] = _compile(self._build(dialect.name), dialect)
         return compiled
 
-    def _execute(self, conn: Connection, params: Mapping[str, Any]) -> tuple[_Compiled, Any]:
+    def _execute(self, conn: Connection, params: Mapping[str, Any]) -> tuple[_Compiled, _Ran]:
         compiled = self._for(conn.dialect)
         arguments = _arguments(compiled, params)
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
-            cursor.execute(compiled.sql, arguments)
-        except BaseException as exc:
-            cursor.close()
-            if isinstance(exc, conn.dialect.loaded_dbapi.Error):
-                raise _translated(conn, compiled, arguments, exc) from exc
-            raise
-        return compiled, cursor
+            driver = conn.connection.driver_connection
+            if isinstance(driver, psycopg.AsyncConnection):
+                return compiled, await_(_run_async(driver, compiled.sql, arguments))
+            return compiled, _run(conn.connection.dbapi_connection, compiled.sql, arguments)
+        except conn.dialect.loaded_dbapi.Error as exc:
+            raise _translated(conn, compiled, arguments, exc) from exc
+
+
+class _Ran(NamedTuple):
+    """What running a statement gave: its rows (None: it returns none), what the driver says
+    of its columns, how many rows it changed."""
+
+    rows: list[Any] | None
+    description: Sequence[Any] | None
+    rowcount: int
+
+
+def _run(driver: Any, sql: str, arguments: Any) -> _Ran:
+    cursor = driver.cursor()
+    try:
+        cursor.execute(sql, arguments)
+        description = cursor.description
+        rows = None if description is None else cursor.fetchall()
+        return _Ran(rows, description, int(cursor.rowcount))
+    finally:
+        cursor.close()
+
+
+async def _run_async(driver: psycopg.AsyncConnection[Any], sql: str, arguments: Any) -> _Ran:
+    """On psycopg's async connection, in one await (one greenlet switch, not one for the
+    execute and one for the fetch, as SQLAlchemy's adapted cursor makes), results in binary
+    format (a page of 100 stored records: ~550 -> ~250 us of CPU in psycopg, measured)."""
+    async with driver.cursor(binary=True) as cursor:
+        await cursor.execute(sql, arguments)
+        description = cursor.description
+        rows = None if description is None else await cursor.fetchall()
+        return _Ran(rows, description, int(cursor.rowcount))
 
 
 def _translated(conn: Connection, compiled: _Compiled, arguments: Any, exc: Exception) -> Exception:
