@@ -6,11 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import anyio
 import httpx
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from sqlalchemy import Connection
 from starlette.responses import Response
@@ -70,6 +71,11 @@ VERIFY_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 router = APIRouter(prefix="/v2", responses=ERRORS)
+
+#: For the OpenAPI document ("Authorize" in /easyslip/docs): the routes read the header
+#: themselves (``identify``), so a missing key is EasySlip's own 401, not FastAPI's.
+_bearer = HTTPBearer(auto_error=False, description="Your branch's API key")
+ApiKey = Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)]
 
 
 async def identify(request: Request) -> Caller:
@@ -162,7 +168,7 @@ async def _verify(
 
 
 @router.get("/info", response_model=InfoResponse, operation_id="info")
-async def get_info(request: Request) -> Response:
+async def get_info(request: Request, _key: ApiKey = None) -> Response:
     """The application, its branch, quota use and credit, and the plan. Uses no quota."""
     call = await PATH.call(request)
     caller, now = call.caller, call.now
@@ -181,7 +187,7 @@ async def health() -> Response:
 
 
 @router.get("/banks", response_model=BanksResponse, operation_id="banks")
-async def banks(request: Request) -> Response:
+async def banks(request: Request, _key: ApiKey = None) -> Response:
     """The banks EasySlip knows, with their codes."""
     await identify(request)
     return json_response(
@@ -224,7 +230,7 @@ def _verify_body(model: type[BaseModel]) -> dict[str, Any]:
     responses=VERIFY_ERRORS,
     openapi_extra=_verify_body(VerifyBankRequest),
 )
-async def verify_bank(request: Request) -> Response:
+async def verify_bank(request: Request, _key: ApiKey = None) -> Response:
     """Verify a bank-transfer slip: exactly one of `payload`, `image` (multipart), `base64`,
     `url`."""
     return await _verify(
@@ -243,7 +249,7 @@ async def verify_bank(request: Request) -> Response:
     responses=VERIFY_ERRORS,
     openapi_extra=_verify_body(VerifyTrueWalletRequest),
 )
-async def verify_truewallet(request: Request) -> Response:
+async def verify_truewallet(request: Request, _key: ApiKey = None) -> Response:
     """Verify a TrueMoney Wallet slip: exactly one of `image` (multipart), `base64`, `url`."""
     return await _verify(
         request,
@@ -257,7 +263,7 @@ async def verify_truewallet(request: Request) -> Response:
 @router.get(
     "/bank-accounts", response_model=BankAccountListResponse, operation_id="listBankAccounts"
 )
-async def list_bank_accounts(request: Request) -> Response:
+async def list_bank_accounts(request: Request, _key: ApiKey = None) -> Response:
     """The application's registered bank accounts (what `matchAccount` matches)."""
     return await PATH.respond(request, lambda conn, call: accounts.list_accounts(conn, call.caller))
 
@@ -270,7 +276,7 @@ async def list_bank_accounts(request: Request) -> Response:
     responses={409: {"model": ErrorResponse, "description": "BANK_ACCOUNT_EXISTS"}},
     openapi_extra=json_body(BankAccountCreate),
 )
-async def create_bank_account(request: Request) -> Response:
+async def create_bank_account(request: Request, _key: ApiKey = None) -> Response:
     """Register a receiving account."""
     return await PATH.respond(
         request,
@@ -293,7 +299,7 @@ def _account_id(value: str) -> int:
     operation_id="updateBankAccount",
     openapi_extra=json_body(BankAccountUpdate),
 )
-async def update_bank_account(id: str, request: Request) -> Response:
+async def update_bank_account(id: str, request: Request, _key: ApiKey = None) -> Response:
     """Change a registered account's `extraVerify` (the receiver's name must match too)."""
     call = await PATH.call(request)
     account_id = _account_id(id)
@@ -311,7 +317,7 @@ async def update_bank_account(id: str, request: Request) -> Response:
 @router.delete(
     "/bank-accounts/{id}", response_model=BankAccountResponse, operation_id="deleteBankAccount"
 )
-async def delete_bank_account(id: str, request: Request) -> Response:
+async def delete_bank_account(id: str, request: Request, _key: ApiKey = None) -> Response:
     """Remove a registered account."""
     call = await PATH.call(request)
     account_id = _account_id(id)
