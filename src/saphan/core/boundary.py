@@ -267,10 +267,11 @@ class UrlCheck:
 
     ``suspect`` is the cheap test every request takes; ``problem`` the full one."""
 
-    def __init__(self, routes: Callable[[], Iterable[str]]) -> None:
-        #: The service's route templates (read when first needed: routes are added later).
+    def __init__(self, routes: Callable[[], Iterable[tuple[str, frozenset[str]]]]) -> None:
+        #: The service's route templates and their methods (read when first needed: routes
+        #: are added after the check is made).
         self._routes = routes
-        self._patterns: list[re.Pattern[str]] | None = None
+        self._patterns: list[tuple[re.Pattern[str], frozenset[str]]] | None = None
 
     @staticmethod
     def suspect(scope: Scope) -> bool:
@@ -285,7 +286,7 @@ class UrlCheck:
         if root and path.startswith(root):
             path = path[len(root) :]
         if _text_problem(path) is not None:
-            params = self._params(path)
+            params = self._params(path, scope["method"])
             for name, value in params.items():
                 if (problem := _text_problem(value)) is not None:
                     return _refuse(problem, name)
@@ -298,22 +299,32 @@ class UrlCheck:
                 return _refuse(problem, _shown(name))
         return None
 
-    def _params(self, path: str) -> dict[str, str]:
+    def _params(self, path: str, method: str) -> dict[str, str]:
+        """The path parameters of the route the path names (of one serving ``method`` first,
+        as ``/Buyer/{OrgId}`` and ``/Buyer/{PoId}`` differ only by their methods)."""
         if self._patterns is None:
-            self._patterns = [compile_path(template)[0] for template in self._routes()]
-        for pattern in self._patterns:
+            self._patterns = [
+                (compile_path(template)[0], methods) for template, methods in self._routes()
+            ]
+        found: dict[str, str] | None = None
+        for pattern, methods in self._patterns:
             match = pattern.match(path)
-            if match is not None:
+            if match is not None and method in methods:
                 return match.groupdict()
-        return {}
+            if match is not None and found is None:
+                found = match.groupdict()
+        return found or {}
 
 
-def route_templates(routes: Sequence[BaseRoute], prefix: str = "") -> Iterator[str]:
-    """Every route's full template, through routers included with a prefix."""
+def route_templates(
+    routes: Sequence[BaseRoute], prefix: str = ""
+) -> Iterator[tuple[str, frozenset[str]]]:
+    """Every route's full template and methods, through routers included with a prefix."""
     for route in routes:
         included = getattr(route, "original_router", None)
         context = getattr(route, "include_context", None)
         if included is not None and context is not None:
             yield from route_templates(included.routes, prefix + (context.prefix or ""))
         elif isinstance(getattr(route, "path", None), str):
-            yield prefix + route.path  # type: ignore[attr-defined]
+            methods = frozenset(getattr(route, "methods", None) or ())
+            yield prefix + route.path, methods  # type: ignore[attr-defined]
