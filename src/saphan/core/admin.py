@@ -4,8 +4,9 @@ Operator APIs live at ``/admin/<service>`` and exist only when ``SAPHAN_ADMIN_TO
 Their errors are ``{"error": {"code": ..., "message": ...}}``.
 
 Every request passes ``OperatorBoundary`` (a middleware) before FastAPI reads it: the URL through
-the input boundary (``core.boundary``), then, once the operator token is right, the body; a
-request without the right token never has its body read (it is 401 whatever the body holds).
+the input boundary (``core.boundary``), then, once the operator token is right, the body, read
+under ``BODY_LIMIT`` (413 in the envelope past it); a request without the right token never has
+its body read (it is 401 whatever the body holds).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from saphan.core.boundary import UrlCheck, check_body, route_templates
-from saphan.core.errors import ServiceError, install_error_handlers
+from saphan.core.errors import ServiceError, http_error, install_error_handlers
 from saphan.core.jsonresponse import ORJSONResponse
 from saphan.core.request_path import RequestPath, anyone, runtime
 from saphan.core.runtime import Runtime
@@ -32,6 +33,9 @@ T = TypeVar("T")
 
 _bearer = HTTPBearer(auto_error=False, description="SAPHAN_ADMIN_TOKEN")
 
+
+#: The largest body an operator route reads (an import of a utility's month of bills).
+BODY_LIMIT = 64 * 1024 * 1024
 
 #: Row ids are 32-bit: a larger id names no row (and PostgreSQL refuses it as an integer
 #: parameter, so it must not reach the database).
@@ -137,11 +141,11 @@ class OperatorBoundary:
         if refused is None and scope["method"] in ("POST", "PUT", "PATCH", "DELETE"):
             request = Request(scope)
             if is_operator(runtime(request), request.headers.get("authorization")):
-                body = await _whole_body(receive)
                 try:
+                    body = await _whole_body(request, receive)
                     check_body(body, request.headers.get("content-type"))
                 except ServiceError as error:
-                    refused = error
+                    refused, body = error, b""
             else:
                 body = b""  # never read: the route answers 401 before it would want it
             receive = _replay(body, receive)
@@ -155,13 +159,21 @@ class OperatorBoundary:
         await self.app(scope, receive, send)
 
 
-async def _whole_body(receive: Receive) -> bytes:
+async def _whole_body(request: Request, receive: Receive) -> bytes:
+    """The body, or 413 past ``BODY_LIMIT`` (declared or sent)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > BODY_LIMIT:
+        raise http_error(413)
     chunks: list[bytes] = []
+    size = 0
     while True:
         message = await receive()
         if message["type"] != "http.request":
             break
         chunks.append(message.get("body", b""))
+        size += len(chunks[-1])
+        if size > BODY_LIMIT:
+            raise http_error(413)
         if not message.get("more_body", False):
             break
     return b"".join(chunks)
@@ -208,7 +220,6 @@ def create_admin_app(rt: Runtime, *, title: str, description: str) -> FastAPI:
         default_response_class=ORJSONResponse,
         dependencies=[Depends(require_operator)],
         responses=_ERRORS,
-        max_body_size=64 * 1024 * 1024,
     )
     app.state.runtime = rt
     install_error_handlers(app, render, validation_status=422)

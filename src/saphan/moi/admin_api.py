@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from fastapi import APIRouter, FastAPI, Path, Query, Request
 from sqlalchemy.orm import Session
 
-from saphan.core.admin import AdminError, AdminErrorResponse, AdminInvalid, operate
+from saphan.core.admin import BODY_LIMIT, AdminError, AdminErrorResponse, AdminInvalid, operate
 from saphan.core.admin import create_admin_app as base_admin_app
 from saphan.core.body import document_request_models, read_body
 from saphan.core.errors import is_json
@@ -34,8 +34,8 @@ from saphan.moi.importing import ImportFailed, import_bytes
 
 T = TypeVar("T")
 router = APIRouter()
-#: An import's body may be large (a utility's month of bills); other bodies are small.
-IMPORT_LIMIT = 64 * 1024 * 1024
+#: An import's body may be large (a utility's month of bills): as large as any operator body.
+IMPORT_LIMIT = BODY_LIMIT
 
 AgentPath = Annotated[
     str,
