@@ -212,7 +212,7 @@ def _suspect(body: bytes) -> bool:
         b"\\u00" in body or b"\\ud" in body or b"\\uD" in body or b"\\b" in body or b"\\f" in body
     ):
         return True
-    if not body.isascii() and _RAW_SURROGATE.search(body) is not None:
+    if b"\xed" in body and _RAW_SURROGATE.search(body) is not None:
         return True
     return len(body) > MAX_DIGITS and _LONG_RUN in body.translate(_DIGITS)
 
@@ -252,7 +252,10 @@ def check_body(body: bytes, content_type: str | None, loads: Loads = json.loads)
     """The body by its Content-Type: text (``text/*``) line by line, multipart left to the
     form's reader (its fields go through ``check_value``), anything else as JSON (a service
     answers 415 for what it does not take)."""
-    kind = (content_type or "").lstrip()[:10].lower()
+    if content_type is None or content_type.startswith("application/json"):
+        check_json(body, loads)
+        return
+    kind = content_type.lstrip()[:10].lower()
     if kind.startswith("text/"):
         check_text(body)
     elif not kind.startswith("multipart/"):
