@@ -251,8 +251,11 @@ def start_live_server(
     cwd: Path | None = None,
 ) -> LiveServer:
     """``saphan serve`` in a subprocess, the way production runs it; waits for /healthz.
-    ``extra_env``: variables to set, or with None to leave unset."""
-    port = free_port()
+    ``extra_env``: variables to set, or with None to leave unset.
+
+    The port is a free one when chosen, but another process (another suite in another clone,
+    ``make demo``) may take it before the server binds it: then the server exits, or, worse,
+    the other server answers /healthz. Either way this starts again on another port."""
     env: dict[str, str | None] = {
         **os.environ,
         "SAPHAN_DATABASE_URL": database_url,
@@ -261,30 +264,80 @@ def start_live_server(
         "SAPHAN_LOG_LEVEL": "WARNING",
         **(extra_env or {}),
     }
-    args = [sys.executable, "-m", "saphan", "serve", "--port", str(port)]
-    if demo:
-        args.append("--demo")
-    process = subprocess.Popen(
-        args,
-        env={name: value for name, value in env.items() if value is not None},
-        cwd=cwd,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + LIVE_START_SECONDS
+    for _attempt in range(3):
+        port = free_port()
+        args = [sys.executable, "-m", "saphan", "serve", "--port", str(port)]
+        if demo:
+            args.append("--demo")
+        process = subprocess.Popen(
+            args,
+            env={name: value for name, value in env.items() if value is not None},
+            cwd=cwd,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        server = LiveServer(f"http://127.0.0.1:{port}", database_url, process)
+        if _wait_healthy(server, port, deadline):
+            return server
+    raise RuntimeError("saphan serve found no port of its own in 3 tries")
+
+
+def _wait_healthy(server: LiveServer, port: int, deadline: float) -> bool:
+    """True once the server answers /healthz on ``port``; False when the port turned out to be
+    another process's (start again elsewhere); raises when the server fails otherwise."""
+    process = server.process
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            err = process.stderr.read().decode() if process.stderr else ""
+            err = ""
+            if process.stderr is not None:
+                err = process.stderr.read().decode()
+                process.stderr.close()  # else a ResourceWarning fails some later test
+            if "address already in use" in err.lower():
+                return False
             raise RuntimeError(f"saphan serve exited with {process.returncode}: {err}")
         try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return LiveServer(base, database_url, process)
+            healthy = httpx.get(f"{server.base_url}/healthz", timeout=2).status_code == 200
         except httpx.TransportError:
             time.sleep(0.1)
-    LiveServer(base, database_url, process).kill()
+            continue
+        if healthy and _listens_on(process.pid, port) is not False:
+            return True
+        if healthy:  # someone else's server: ours cannot bind the port
+            server.stop()
+            return False
+        time.sleep(0.1)
+    server.stop()
     raise RuntimeError(f"saphan serve did not become healthy in {LIVE_START_SECONDS} s")
+
+
+def _listens_on(group: int, port: int) -> bool | None:
+    """Whether a process of process group ``group`` (the server and the granian worker that
+    holds its socket) listens on TCP ``port``; None where /proc cannot tell."""
+    listening = set()
+    try:
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            with open(table) as lines:
+                next(lines)
+                for line in lines:
+                    fields = line.split()
+                    if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                        listening.add(f"socket:[{fields[9]}]")
+        pids = [name for name in os.listdir("/proc") if name.isdigit()]
+    except OSError:
+        return None
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                if int(stat.read().rsplit(")", 1)[1].split()[2]) != group:
+                    continue
+            fds = os.listdir(f"/proc/{pid}/fd")
+            if any(os.readlink(f"/proc/{pid}/fd/{fd}") in listening for fd in fds):
+                return True
+        except (OSError, ValueError, IndexError):
+            continue  # gone meanwhile, or not ours to read
+    return False
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from saphan.core.db import Database
 from saphan.depa.dp.models import DailyUsage
 from saphan.depa.dp.report import recent_days
 from saphan.depa.dp.track import UsageEvent, record
-from tests.conftest import SECRET, free_port
+from tests.conftest import LIVE_START_SECONDS, SECRET, free_port
 from tests.depa_dp.conftest import DP_NOW, DepaDP, bangkok, voucher
 
 Run = Callable[..., Result]
@@ -299,7 +299,7 @@ def test_serve_track_records_usage_in_the_dp_store(database_url: str, dp_db: Dat
     )
     try:
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + LIVE_START_SECONDS  # a process start, on a loaded machine
         while True:
             try:
                 httpx.get(url + "/openapi.json", timeout=1)

@@ -228,7 +228,7 @@ def tls_receiver(tls_files: tuple[Path, Path]) -> Iterator[Receiver]:
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60  # a thread starting uvicorn, on a loaded machine
     while not server.started:
         assert time.monotonic() < deadline
         time.sleep(0.01)

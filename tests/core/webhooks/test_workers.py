@@ -20,7 +20,7 @@ from saphan.core.clock import BANGKOK, FixedClock
 from saphan.core.runtime import Runtime
 from saphan.core.webhooks import DELIVERED, enqueue
 from saphan.core.webhooks.worker import Worker
-from tests.conftest import SECRET, start_live_server
+from tests.conftest import LIVE_START_SECONDS, SECRET, start_live_server
 from tests.core.webhooks.conftest import attempts, message, send, subscribe
 from tests.core.webhooks.receiver import Receiver, Reply
 
@@ -76,7 +76,7 @@ def start_worker(database_url: str) -> Iterator[Callable[..., subprocess.Popen[b
 def wait_started(process: subprocess.Popen[bytes]) -> None:
     """Until the worker logs that it started (JSON logs on stderr)."""
     assert process.stderr is not None
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + LIVE_START_SECONDS  # a process start, on a loaded machine
     while time.monotonic() < deadline:
         line = process.stderr.readline()
         if b"webhook worker started" in line:
