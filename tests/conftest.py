@@ -22,13 +22,14 @@ from pathlib import Path
 
 import httpx
 import pytest
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from saphan.app import create_app
 from saphan.config import Settings
-from saphan.core import migrate
+from saphan.core import hashing, migrate
 from saphan.core.clock import BANGKOK, FixedClock
 from saphan.core.db import Base, normalise_url
 from saphan.core.runtime import Runtime
@@ -60,6 +61,24 @@ _PG_SKIP = _pg_unreachable_reason()
 
 def pytest_report_header(config: pytest.Config) -> str:
     return "PostgreSQL tests: " + ("SKIPPED, " + _PG_SKIP if _PG_SKIP else f"on, {PG_URL}")
+
+
+#: The argon2 hasher Saphan hashes passwords with (64 MiB, 3 passes, 4 lanes).
+PRODUCTION_PASSWORD_HASHER = hashing._passwords
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing() -> Iterator[None]:
+    """In the test process, passwords are hashed with argon2id at its smallest cost. At the
+    production cost one hash or verification is about 0.1 s idle and half a second on a loaded
+    2-core machine, and the suite hashes and verifies some 1,700 (Rakmao accounts, logins, demo
+    seeds): minutes of a run. Servers the suite starts as processes of their own keep the
+    production cost, and tests/core/test_hashing.py checks it."""
+    hashing._passwords = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    hashing._dummy_hash.cache_clear()
+    yield
+    hashing._passwords = PRODUCTION_PASSWORD_HASHER
+    hashing._dummy_hash.cache_clear()
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

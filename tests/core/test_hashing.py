@@ -5,8 +5,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+import pytest
+
 from saphan.core import hashing
 from saphan.core.hashing import digests_equal, hash_password, key_digest, verify_password
+from tests.conftest import PRODUCTION_PASSWORD_HASHER
 
 
 def test_key_digest_is_hmac_sha256_keyed_with_the_server_secret() -> None:
@@ -36,12 +39,27 @@ def test_an_unknown_user_or_a_broken_hash_never_verifies() -> None:
     assert not verify_password("not-a-hash", "anything")
 
 
-def test_an_unknown_user_costs_a_verification_with_the_hashers_own_parameters() -> None:
+def test_an_unknown_user_costs_a_verification_with_the_production_parameters(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """The hash an unknown user is verified against is written in the code (none is made on
-    import); its parameters are those every password is hashed with, so both paths cost alike."""
-    stored = hash_password("demo-buyer-password")
-    dummy = hashing._dummy_hash()
-    assert dummy == hashing._WRITTEN_DUMMY_HASH
-    assert not hashing._passwords.check_needs_rehash(dummy)
-    assert dummy.split("$")[:4] == stored.split("$")[:4]  # variant, version, m/t/p
-    assert hashing._passwords.verify(dummy, "saphan-timing-equaliser")
+    import); its parameters are those every password is hashed with in production (the suite
+    hashes cheaper, tests/conftest.py), so both paths cost alike."""
+    production = PRODUCTION_PASSWORD_HASHER
+    written = hashing._WRITTEN_DUMMY_HASH
+    stored = production.hash("demo-buyer-password")
+    assert stored.split("$")[:4] == ["", "argon2id", "v=19", "m=65536,t=3,p=4"]
+    assert written.split("$")[:4] == stored.split("$")[:4]
+    assert not production.check_needs_rehash(written)
+    assert production.verify(written, "saphan-timing-equaliser")
+    monkeypatch.setattr(hashing, "_passwords", production)
+    hashing._dummy_hash.cache_clear()
+    try:
+        assert hashing._dummy_hash() == written
+        assert not verify_password(None, "saphan-timing-equaliser")
+    finally:
+        hashing._dummy_hash.cache_clear()
+
+
+def test_the_suite_hashes_with_argon2id_at_its_smallest_cost() -> None:
+    assert hash_password("x").split("$")[1:4] == ["argon2id", "v=19", "m=8,t=1,p=1"]
