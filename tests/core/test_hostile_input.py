@@ -751,8 +751,8 @@ async def test_hostile_input_is_4xx_in_the_envelope_and_changes_nothing(
     record_property: Callable[[str, object], None],
 ) -> None:
     """Every route of the mount, every probe; the failures are listed by route and probe. (One
-    test per mount rather than per route: setting up a Rakmao account hashes its password,
-    most of a second on two busy cores, which 37 routes on two databases would pay 74 times.)"""
+    test per mount rather than per route: a service's accounts, keys, records and logins are
+    set up once for all its routes, not once for each of them on each database.)"""
     world = await world_for(mount, client, admin)
     headers = world.headers.get(mount, {})
     limit = BODY_LIMIT if mount.startswith("/admin/") else runtime.settings.max_body_bytes
