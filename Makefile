@@ -33,7 +33,7 @@ typecheck: $(VENV)/.dev-installed
 	$(BIN)/mypy
 
 pytest: $(VENV)/.dev-installed
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 --dist worksteal
 
 ## Run a benchmark scenario (bench/README.md): make bench SCENARIO=depa-vouchers BENCH_ARGS='--db postgresql'
 SCENARIO ?= all
