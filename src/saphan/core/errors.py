@@ -126,11 +126,20 @@ def install_error_handlers(
         assert isinstance(exc, ServiceError)
         return respond(exc)
 
-    async def on_http_error(_request: Request, exc: Exception) -> Response:
+    # Imported here: core.boundary (which lists the routes) imports this module.
+    from saphan.core.allow import AllowedMethods
+    from saphan.core.boundary import route_templates
+
+    allowed = AllowedMethods(lambda: route_templates(app.routes))
+
+    async def on_http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         # Starlette's own details are bare phrases ("Not Found"); ours read better.
         error = http_error(exc.status_code)
         error.headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            # Starlette names the first matching route's methods only (core.allow).
+            error.headers["Allow"] = allowed.header(request.scope) or error.headers.get("Allow", "")
         return respond(error)
 
     async def on_validation_error(request: Request, exc: Exception) -> Response:
