@@ -19,8 +19,11 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 	@touch $(VENV)/.installed $@
 
 ## Install, migrate ./saphan.db, load demo data and serve every API on http://localhost:8000
+## (another address: make demo PORT=8001 HOST=0.0.0.0)
+HOST ?= 127.0.0.1
+PORT ?= 8000
 demo: $(VENV)/.installed
-	$(BIN)/saphan serve --demo
+	$(BIN)/saphan serve --demo --host $(HOST) --port $(PORT)
 
 ## Install with dev tools, then lint, type-check and run every test (SQLite, and PostgreSQL if reachable)
 test: $(VENV)/.dev-installed lint typecheck pytest

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import os
 import secrets
+import socket
 
 import typer
 import uvicorn
@@ -55,6 +56,30 @@ def settings_or_exit(*, operator: bool = False) -> Settings:
         raise typer.Exit(2) from exc
 
 
+def cannot_listen(host: str, port: int) -> str | None:
+    """Why ``saphan serve`` could not listen on ``host:port`` (a busy port, an unknown
+    interface), in one line; None when it can. Checked before migrating and seeding, so a busy
+    port fails at once rather than after the demo banner."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except (socket.gaierror, UnicodeError) as exc:
+        return f"cannot listen on {host}:{port}: {exc}"
+    with socket.socket(family, kind, proto) as probe:
+        # As the servers bind: a port only in TIME_WAIT is free, one with a listener is not.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            reason = (exc.strerror or str(exc)).lower()
+            return (
+                f"cannot listen on {host}:{port}: {reason}; stop what listens there or choose"
+                " another port (saphan serve --port N, make demo PORT=N)"
+            )
+    return None
+
+
 @app.command()
 def serve(
     demo: bool = typer.Option(False, "--demo", help="Seed demo data; fixed demo credentials."),
@@ -70,6 +95,10 @@ def serve(
         os.environ["SAPHAN_DEMO"] = "true"
         os.environ.setdefault("SAPHAN_ADMIN_TOKEN", "demo-" + secrets.token_urlsafe(18))
     settings = settings_or_exit()
+    busy = cannot_listen(host, port)
+    if busy is not None:
+        typer.secho(busy, fg=typer.colors.RED, err=True)
+        raise typer.Exit(1)
     configure_logging(settings.log_level, json=settings.log_json)
     migrate.upgrade(settings.database_url)
     if not settings.demo:
