@@ -12,6 +12,7 @@ from typing import Any, cast
 from fastapi import FastAPI
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount
 from starlette.types import ASGIApp
@@ -25,6 +26,7 @@ from saphan.core.asgi import Dispatch
 from saphan.core.clock import Clock
 from saphan.core.errors import install_error_handlers
 from saphan.core.jsonresponse import ORJSONResponse, json_response
+from saphan.core.landing import landing
 from saphan.core.observability import AccessLog, Metrics
 from saphan.core.plain_routes import PlainRoutes
 from saphan.core.runtime import Runtime
@@ -51,6 +53,9 @@ SERVICES = [
     ("/rakmao-po", "Rakmao PO"),
     ("/easyslip", "EasySlip v2"),
 ]
+
+#: The operator APIs (``/admin/<service>``), when SAPHAN_ADMIN_TOKEN is set.
+ADMIN_DOCS = ("moi", "depa", "rakmao", "easyslip", "webhooks")
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Dispatch:
@@ -82,6 +87,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     )
     app.state.runtime = rt
     install_error_handlers(app, admin.render)
+
+    @app.get("/", include_in_schema=False)
+    async def index(request: Request) -> Response:
+        """Each service's base URL and docs, health and metrics: HTML, or JSON on request."""
+        operated = ADMIN_DOCS if settings.admin_token is not None else ()
+        return landing(
+            request, SERVICES, operated=operated, demo=settings.demo, version=__version__
+        )
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> Response:
