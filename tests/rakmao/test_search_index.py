@@ -15,6 +15,7 @@ from sqlalchemy import func, insert, select, text
 from saphan.core.runtime import Runtime
 from saphan.rakmao.logic import search_text
 from saphan.rakmao.models import PoTally, PurchaseOrder
+from saphan.rakmao.reading import Searches
 from tests.rakmao.conftest import (
     ORG_A,
     ORG_B,
@@ -245,3 +246,133 @@ async def test_keyword_results_equal_a_plain_scan(
     assert all(matched[k] > 5 for k in ("วัสดุ", "ก่อสร้าง", "สร", "เ", "siam", "  วัสดุ  "))
     assert all(matched[k] > 0 for k in ("50%_", "%", "_", 'e"d', "งานใหม่", "PO-251101-0123"))
     assert matched["ไม่มีคำนี้เลย"] == 0
+
+
+# -- kept searches (``reading.Searches``) ----------------------------------------------------------
+
+
+def scanned(runtime: Runtime, side: str, party: str, keyword: str, status: int = 0) -> list[str]:
+    """What a list with ``keyword`` must hold, PoCodes newest first, worked out in Python from
+    the rows as they are now."""
+    with runtime.db.read() as session:
+        pos = session.scalars(select(PurchaseOrder)).all()
+    folded = keyword.strip().lower()
+    chosen = [
+        po
+        for po in pos
+        if (po.org_id == party if side == "Buyer" else po.seller_tax_id == party)
+        and (side == "Buyer" or po.sent_at is not None)
+        and (not status or po.status == status)
+        and folded in po.search_text
+    ]
+    chosen.sort(key=lambda po: (po.created_at, po.po_code), reverse=True)
+    return [po.po_code for po in chosen]
+
+
+def po_app(app: Any) -> Any:
+    """The ``/rakmao-po`` app among the mounted ones (its state holds the kept searches)."""
+    mounted = {prefix.rstrip("/"): api for prefix, api in app.mounts}
+    return getattr(mounted["/rakmao-po"], "api", mounted["/rakmao-po"])
+
+
+async def listed(
+    client: httpx.AsyncClient, who: Session, path: str, keyword: str, status: int = 0
+) -> list[str]:
+    """Every page of a list with ``keyword``, 7 at a time (pages cut through a kept search)."""
+    got: list[str] = []
+    page = 1
+    while True:
+        params: dict[str, Any] = {"Keyword": keyword, "perpage": 7, "page": page}
+        if status:
+            params["status"] = status
+        response = await client.get(f"{PO}/{path}", params=params, headers=who.headers)
+        assert response.status_code == 200, response.text
+        data = response.json()["data"]
+        got += [item["PoCode"] for item in data["item"]]
+        if len(data["item"]) < 7:
+            assert data["count"] == len(got)
+            return got
+        page += 1
+
+
+async def test_a_kept_search_follows_every_write_by_anyone(
+    client: httpx.AsyncClient, buyer: Session, seller: Session, runtime: Runtime, app: Any
+) -> None:
+    """A search's matches are kept in the process, under the party's revision; every kind of
+    write, made outside the request path (as another process or machine would), gives the
+    next identical search what a scan gives."""
+    rng = random.Random(11)
+    rows = [_row(ORG_A if rng.random() < 0.8 else ORG_B, i, rng) for i in range(120)]
+    with runtime.db.write() as session:
+        session.execute(insert(PurchaseOrder), rows)
+    searches = po_app(app).state.rakmao_searches
+
+    lists = [
+        (who, side, party, keyword, status)
+        for keyword in ("วัสดุ", "siam", "po-251101-00")
+        for who, side, party, status in (
+            (buyer, "Buyer", ORG_A, 0),
+            (buyer, "Buyer", ORG_A, 2),
+            (seller, "Seller", SELLER_TAX, 0),
+        )
+    ]
+
+    def expected() -> list[list[str]]:
+        return [scanned(runtime, side, party, kw, status) for _, side, party, kw, status in lists]
+
+    async def agree() -> None:
+        want = expected()
+        for (who, side, party, keyword, status), codes in zip(lists, want, strict=True):
+            got = await listed(client, who, f"{side}/{party}", keyword, status)
+            assert got == codes, (side, keyword, status)
+
+    await agree()
+    assert len(searches) == len(lists)  # kept: the searches above are served from them next
+    await agree()
+    mine = [r["po_code"] for r in rows if r["org_id"] == ORG_A and "วัสดุ" in r["search_text"]]
+    writes = [
+        # a new PO that matches, newest of all
+        lambda s: s.execute(insert(PurchaseOrder), [_row(ORG_A, 500, random.Random(1))]),
+        # a PO's text changed: it matches now, or no longer
+        lambda s: s.execute(
+            text("UPDATE rakmao_po SET search_text = 'x' WHERE po_code = :c"), {"c": mine[0]}
+        ),
+        lambda s: s.execute(
+            text("UPDATE rakmao_po SET search_text = 'siam' WHERE po_code = :c"), {"c": mine[1]}
+        ),
+        # a status change, POs sent to the seller, one moved to another org, one deleted
+        lambda s: s.execute(text("UPDATE rakmao_po SET status = 2 WHERE status = 1")),
+        lambda s: s.execute(text("UPDATE rakmao_po SET sent_at = created_at WHERE status = 3")),
+        lambda s: s.execute(
+            text("UPDATE rakmao_po SET org_id = :b WHERE po_code = :c"), {"b": ORG_B, "c": mine[2]}
+        ),
+        lambda s: s.execute(text("DELETE FROM rakmao_po WHERE po_code = :c"), {"c": mine[3]}),
+        # the order: an older PO made the newest
+        lambda s: s.execute(
+            text("UPDATE rakmao_po SET created_at = :t WHERE po_code = :c"),
+            {"t": dt.datetime(2026, 1, 1), "c": mine[-1]},
+        ),
+    ]
+    for write in writes:
+        before = expected()
+        with runtime.db.write() as session:
+            write(session)
+        assert expected() != before  # not vacuous: each write changes what is listed
+        await agree()
+
+
+async def test_a_search_with_too_many_matches_is_not_kept(
+    client: httpx.AsyncClient, buyer: Session, runtime: Runtime, app: Any
+) -> None:
+    rakmao = po_app(app)
+    rakmao.state.rakmao_searches = Searches(keep=5)
+    with runtime.db.write() as session:
+        session.execute(insert(PurchaseOrder), [_row(ORG_A, i) for i in range(40)])
+    buyer_list = f"Buyer/{ORG_A}"
+    for keyword in ("po-2511", "po", "วัสดุ"):
+        expected = scanned(runtime, "Buyer", ORG_A, keyword)
+        assert len(expected) > 5, keyword
+        assert await listed(client, buyer, buyer_list, keyword) == expected, keyword
+    assert len(rakmao.state.rakmao_searches) == 0
+    assert await listed(client, buyer, buyer_list, "PO-251101-0012") == ["PO-251101-0012"]
+    assert len(rakmao.state.rakmao_searches) == 1

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Date,
     DateTime,
     ForeignKey,
@@ -221,6 +222,20 @@ class PoTally(Base):
     party: Mapped[str] = mapped_column(String(36), primary_key=True)
     status: Mapped[int] = mapped_column(Integer, primary_key=True)
     n: Mapped[int] = mapped_column(Integer)
+
+
+class PoRevision(Base):
+    """Per (side, party) as ``PoTally``: a random value that changes, in the writing
+    transaction, whenever one of the POs the party lists is written (database triggers,
+    migration 0011_rakmao_list_revision). A Keyword search's matches are kept under it
+    (``rakmao.search``)."""
+
+    __tablename__ = "rakmao_po_rev"
+    __table_args__ = ({"info": {"kept_by_triggers": True}},)
+
+    side: Mapped[str] = mapped_column(String(6), primary_key=True)
+    party: Mapped[str] = mapped_column(String(36), primary_key=True)
+    rev: Mapped[int] = mapped_column(BigInteger)
 
 
 #: What the migrations create outside the models (tests/core/test_migrations.py leaves them out of

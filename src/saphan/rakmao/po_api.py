@@ -15,7 +15,7 @@ from starlette.responses import Response
 
 from saphan.core.runtime import Runtime
 from saphan.core.service import create_service_app
-from saphan.rakmao import keys, logic, seller_api, webhook_api, webhook_login
+from saphan.rakmao import keys, logic, reading, seller_api, webhook_api, webhook_login
 from saphan.rakmao.errors import render
 from saphan.rakmao.routing import (
     SCOPED,
@@ -225,5 +225,6 @@ def create_app(rt: Runtime) -> FastAPI:
     )
     app.state.rakmao_keys = keys.KeyRing(rt.secret)
     app.state.rakmao_accounts = accounts(rt)
+    app.state.rakmao_searches = reading.Searches()
     webhook_login.SIGNER.configure(rt, app.state.rakmao_keys)
     return app

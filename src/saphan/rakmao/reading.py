@@ -4,18 +4,34 @@ to the caller's OrgId or TaxId (a seller sees only POs sent to it)."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import uuid
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, column, func, literal_column, select, table, text
+import orjson
+from sqlalchemy import (
+    ARRAY,
+    Connection,
+    String,
+    any_,
+    bindparam,
+    column,
+    func,
+    literal_column,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.orm import Session
 
 from saphan.core.clock import wire_datetime
+from saphan.core.statement import Statement
 from saphan.rakmao.errors import BadRequest
 from saphan.rakmao.logic import MAX_PER_PAGE, MONEY_FIELDS, Side, money
-from saphan.rakmao.models import PoItem, PoTally, PurchaseOrder
+from saphan.rakmao.models import PoItem, PoRevision, PoTally, PurchaseOrder
 
 # -- lists and documents -------------------------------------------------------------------------
 
@@ -32,20 +48,16 @@ TRIGRAM = 3
 _FTS = table("rakmao_po_fts", column("rowid"))
 
 
-@cache
-def _list_queries(
-    side: Side, by_status: bool, keyword: str | None, dialect: str
-) -> tuple[Any, Any]:
-    """(count, page) statements for one combination of filters, built once.
+def _filters(side: Side, by_status: bool, keyword: str | None) -> tuple[list[Any], Any]:
+    """The WHERE of a list and the column of the other party's name.
 
     ``keyword`` is None (no Keyword), "scan" (LIKE over ``search_text``; on PostgreSQL the
     pg_trgm GIN index serves it when migration 0008 could create it) or "fts" (SQLite: the FTS5
-    trigram index finds candidate rows, the LIKE re-checks them). Without a Keyword the count
-    comes from ``rakmao_po_tally``."""
+    trigram index finds candidate rows, the LIKE re-checks them)."""
     # "fts": the candidate rowids drive the query; the unary + keeps SQLite's planner off the
     # (org|seller, ...) indexes, which would walk every PO of the party and probe the list.
-    scope = literal_column("+rakmao_po.org_id") if keyword == "fts" else PurchaseOrder.org_id
     if side == "Buyer":
+        scope = literal_column("+rakmao_po.org_id") if keyword == "fts" else PurchaseOrder.org_id
         where = [scope == bindparam("key")]
         party = PurchaseOrder.vendor_name
     else:
@@ -63,6 +75,31 @@ def _list_queries(
     if keyword == "fts":
         matches = select(_FTS.c.rowid).where(text("rakmao_po_fts MATCH :match"))
         where.append(literal_column("rakmao_po.rowid").in_(matches))
+    return where, party
+
+
+_NEWEST_FIRST = (PurchaseOrder.created_at.desc(), PurchaseOrder.po_code.desc())
+
+
+def _listed(party: Any) -> tuple[Any, ...]:
+    """What a list item is read from, in ``_item``'s order."""
+    return (
+        PurchaseOrder.id,
+        PurchaseOrder.po_code,
+        PurchaseOrder.project_name,
+        party,
+        PurchaseOrder.document_file_url,
+        PurchaseOrder.created_at,
+        PurchaseOrder.grand_total_delivery_fee,
+        PurchaseOrder.status,
+    )
+
+
+@cache
+def _list_queries(side: Side, by_status: bool, keyword: str | None) -> tuple[Any, Any]:
+    """(count, page) statements for one combination of filters (``_filters``), built once.
+    Without a Keyword the count comes from ``rakmao_po_tally``."""
+    where, party = _filters(side, by_status, keyword)
     if keyword is None:
         tally = [PoTally.side == side, PoTally.party == bindparam("key")]
         if by_status:
@@ -71,22 +108,96 @@ def _list_queries(
     else:
         count = select(func.count()).select_from(PurchaseOrder).where(*where)
     page = (
-        select(
-            PurchaseOrder.id,
-            PurchaseOrder.po_code,
-            PurchaseOrder.project_name,
-            party,
-            PurchaseOrder.document_file_url,
-            PurchaseOrder.created_at,
-            PurchaseOrder.grand_total_delivery_fee,
-            PurchaseOrder.status,
-        )
+        select(*_listed(party))
         .where(*where)
-        .order_by(PurchaseOrder.created_at.desc(), PurchaseOrder.po_code.desc())
+        .order_by(*_NEWEST_FIRST)
         .limit(bindparam("limit"))
         .offset(bindparam("offset"))
     )
     return count, page
+
+
+@cache
+def _matches_query(side: Side, by_status: bool, keyword: str) -> Any:
+    """A Keyword search's matching PoIds, newest first, at most ``limit`` of them."""
+    where, _party = _filters(side, by_status, keyword)
+    return select(PurchaseOrder.id).where(*where).order_by(*_NEWEST_FIRST).limit(bindparam("limit"))
+
+
+_REVISION = Statement(
+    select(PoRevision.rev).where(
+        PoRevision.side == bindparam("side"), PoRevision.party == bindparam("key")
+    )
+)
+
+
+def _by_ids(side: Side) -> Callable[[str], Any]:
+    """The list columns of the POs whose ids are given (a JSON array on SQLite, an array on
+    PostgreSQL): one statement whatever the page's length."""
+    party = PurchaseOrder.vendor_name if side == "Buyer" else PurchaseOrder.org_name
+
+    def build(dialect: str) -> Any:
+        if dialect == "postgresql":
+            chosen = PurchaseOrder.id == any_(bindparam("ids", type_=ARRAY(String)))
+        else:
+            given: Any = select(literal_column("value")).select_from(
+                func.json_each(bindparam("ids"))
+            )
+            chosen = PurchaseOrder.id.in_(given)
+        return select(*_listed(party)).where(chosen)
+
+    return build
+
+
+_BY_IDS = {side: Statement(_by_ids(side)) for side in ("Buyer", "Seller")}
+
+
+#: A search keeps its matches when there are at most this many: a Keyword matching most of a
+#: big party's POs ("po-") is answered by the count and page statements each time instead.
+KEPT_MATCHES = 20_000
+
+
+class Searches:
+    """Keyword searches' matching PoIds, newest first, by (side, party, status, keyword), each
+    under the party's revision when it was read (``rakmao_po_rev``, migration 0011).
+
+    A search costs a scan of every match (4-18 ms for the bench's keywords over 100,000 POs,
+    SQLite); paging through its results, or the same search again, costs the revision and one
+    page of POs by id while nothing the party lists has been written. The revision is read in
+    the request's own database work, so a write by any process or machine is seen at once.
+    Bounded by the PoIds held, the least recently used search dropped first; used from the event
+    loop and worker threads alike."""
+
+    def __init__(self, max_ids: int = 200_000, keep: int = KEPT_MATCHES) -> None:
+        #: The most matches one search may have and be kept.
+        self.keep = keep
+        self._max = max_ids
+        self._held = 0
+        self._entries: OrderedDict[Hashable, tuple[int | None, list[str]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        """How many searches are kept."""
+        return len(self._entries)
+
+    def get(self, key: Hashable, revision: int | None) -> list[str] | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry[0] != revision:
+                return None
+            self._entries.move_to_end(key)
+            return entry[1]
+
+    def put(self, key: Hashable, revision: int | None, ids: list[str]) -> None:
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._held -= len(old[1])
+            self._entries[key] = (revision, ids)
+            self._held += len(ids)
+            while self._held > self._max and len(self._entries) > 1:
+                _key, (_rev, dropped) = self._entries.popitem(last=False)
+                self._held -= len(dropped)
 
 
 def _walk_is_cheaper(
@@ -95,13 +206,26 @@ def _walk_is_cheaper(
     """Whether to walk the party's POs newest first (stopping at the page) rather than fetch and
     sort every match: only when most of its POs match (a keyword like "po-"), since matches can
     cluster (a year's PoCodes) far from the newest end."""
-    tally = _list_queries(side, bool(status), None, conn.dialect.name)[0]
+    tally = _list_queries(side, bool(status), None)[0]
     total = conn.execute(tally, {"key": key, "status": status}).scalar_one()
     return bool(matches * 2 > total)
 
 
 def _escape_like(text: str) -> str:
     return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+
+
+def _item(side: Side, row: Sequence[Any]) -> dict[str, Any]:
+    return {
+        "PoId": row[0],
+        "PoCode": row[1],
+        "ProjectName": row[2],
+        "VendorName" if side == "Buyer" else "BuyerOrgName": row[3],
+        "DocumentFileUrl": row[4],
+        "CreateDate": wire_datetime(row[5]),
+        "GrandTotal": money(row[6]),
+        "Status": row[7],
+    }
 
 
 def list_pos(
@@ -113,47 +237,66 @@ def list_pos(
     status: int | None,
     page: int,
     perpage: int,
-) -> dict[str, Any]:
+    searches: Searches,
+    scan: bool = True,
+) -> dict[str, Any] | None:
     """``{count, item}``: the side's POs, newest first, filtered by ``Keyword`` (PoCode,
     ProjectName, VendorName, DocumentReference; case-insensitive substring) and ``status``
-    (0: all).
+    (0: all). A Keyword search's matches come from ``searches`` when it holds them; when not,
+    and ``scan`` is false, None (the caller runs it again where a scan may run).
 
     An item's ``GrandTotal`` is what the buyer pays, delivery included (the PO's
     GrandTotalDeliveryFee): the spec's list example shows 500 for the PO whose document has
     GrandTotal 450 and GrandTotalDeliveryFee 500."""
     folded = keyword.strip().lower() if keyword else ""
-    params: dict[str, Any] = {"key": key, "limit": perpage, "offset": (page - 1) * perpage}
+    offset = (page - 1) * perpage
+    params: dict[str, Any] = {"key": key, "limit": perpage, "offset": offset}
     if status:
         params["status"] = status
-    how: str | None = None
-    if folded:
+    if not folded:
+        count_query, page_query = _list_queries(side, bool(status), None)
+        count = conn.execute(count_query, params).scalar_one()
+        rows = conn.execute(page_query, params).all() if count else []
+        return {"count": count, "item": [_item(side, r) for r in rows]}
+    search = (side, key, status or 0, folded)
+    # The revision first: a write committed between it and the scan below leaves the kept
+    # matches newer than their revision, which only costs a scan more.
+    revision = _REVISION.scalar(conn, side=side, key=key)
+    ids = searches.get(search, revision)
+    if ids is None:
+        if not scan:
+            return None
         how = "scan"
         params["keyword"] = "%" + _escape_like(folded) + "%"
         if conn.dialect.name == "sqlite" and len(folded) >= TRIGRAM:
             how = "fts"
             params["match"] = '"' + folded.replace('"', '""') + '"'
-    count_query, page_query = _list_queries(side, bool(status), how, conn.dialect.name)
+        found = conn.execute(
+            _matches_query(side, bool(status), how), {**params, "limit": searches.keep + 1}
+        )
+        ids = list(found.scalars())
+        if len(ids) > searches.keep:
+            return _unkept(conn, side, key, status, how, params)
+        searches.put(search, revision, ids)
+    chosen = ids[offset : offset + perpage]
+    if not chosen:
+        return {"count": len(ids), "item": []}
+    place = {po_id: i for i, po_id in enumerate(chosen)}
+    ids_param: Any = chosen if conn.dialect.name == "postgresql" else orjson.dumps(chosen).decode()
+    read = sorted(_BY_IDS[side].rows(conn, ids=ids_param), key=lambda r: place[r[0]])
+    return {"count": len(ids), "item": [_item(side, r) for r in read]}
+
+
+def _unkept(
+    conn: Connection, side: Side, key: str, status: int | None, how: str, params: dict[str, Any]
+) -> dict[str, Any]:
+    """A search with too many matches to keep: counted, and its page read, each time."""
+    count_query, page_query = _list_queries(side, bool(status), how)
     count = conn.execute(count_query, params).scalar_one()
-    if how == "fts" and count and _walk_is_cheaper(conn, side, key, status, count):
-        page_query = _list_queries(side, bool(status), "scan", conn.dialect.name)[1]
-    rows = conn.execute(page_query, params).all() if count else []
-    party_name = "VendorName" if side == "Buyer" else "BuyerOrgName"
-    return {
-        "count": count,
-        "item": [
-            {
-                "PoId": r[0],
-                "PoCode": r[1],
-                "ProjectName": r[2],
-                party_name: r[3],
-                "DocumentFileUrl": r[4],
-                "CreateDate": wire_datetime(r[5]),
-                "GrandTotal": money(r[6]),
-                "Status": r[7],
-            }
-            for r in rows
-        ],
-    }
+    if how == "fts" and _walk_is_cheaper(conn, side, key, status, count):
+        page_query = _list_queries(side, bool(status), "scan")[1]
+    rows = conn.execute(page_query, params).all()
+    return {"count": count, "item": [_item(side, r) for r in rows]}
 
 
 def _items(session: Session, po_ids: Sequence[str]) -> dict[str, list[PoItem]]:

@@ -94,15 +94,22 @@ RefQ = Annotated[str | None, Query(max_length=64, description="GUID")]
 
 
 async def respond_list(request: Request, side: logic.Side, key: str) -> Response:
-    """A list route: the caller's POs as buyer org ``key`` or seller ``key``. A keyword search
-    may read many POs: it runs as a ``slow`` read (off the event loop on SQLite)."""
-    keyword = _query(request).get("keyword", "")
+    """A list route: the caller's POs as buyer org ``key`` or seller ``key``. A Keyword search
+    whose matches this process does not hold may read many POs: it runs again as a ``slow``
+    read (off the event loop on SQLite)."""
+    call = await PATH.call(request)
+    params = _list_params(request)
+    party = _scope(call.caller, side, key)
+    searches: reading.Searches = request.app.state.rakmao_searches
 
-    def work(conn: Connection, call: Call[tokens.Caller, None]) -> dict[str, Any]:
-        params = _list_params(request)
-        return reading.list_pos(conn, side, _scope(call.caller, side, key), **params)
+    def work(conn: Connection, scan: bool) -> dict[str, Any] | None:
+        return reading.list_pos(conn, side, party, **params, searches=searches, scan=scan)
 
-    return success(await PATH.run(request, work, slow=bool(keyword.strip())))
+    db = call.rt.db
+    found = await db.run(lambda conn: work(conn, False), write=False)
+    if found is None:
+        found = await db.run(lambda conn: work(conn, True), write=False, slow=True)
+    return success(found)
 
 
 async def respond_documents(request: Request, side: logic.Side, key: str) -> Response:
