@@ -376,3 +376,21 @@ async def test_a_search_with_too_many_matches_is_not_kept(
     assert len(rakmao.state.rakmao_searches) == 0
     assert await listed(client, buyer, buyer_list, "PO-251101-0012") == ["PO-251101-0012"]
     assert len(rakmao.state.rakmao_searches) == 1
+
+
+async def test_pages_without_keyword_follow_the_order_of_a_scan(
+    client: httpx.AsyncClient, buyer: Session, seller: Session, runtime: Runtime
+) -> None:
+    """Pages found on the list index alone, then read (``reading._plain_page``): every page of
+    every list, in order, with ties on the creation time broken by PoCode."""
+    rng = random.Random(3)
+    rows = [_row(ORG_A if rng.random() < 0.8 else ORG_B, i, rng) for i in range(250)]
+    for row in rows[:20]:
+        row["created_at"] = dt.datetime(2025, 11, 2)  # the same time: PoCode decides
+    with runtime.db.write() as session:
+        session.execute(insert(PurchaseOrder), rows)
+    for who, side, party in ((buyer, "Buyer", ORG_A), (seller, "Seller", SELLER_TAX)):
+        for status in (0, 1, 3):
+            expected = scanned(runtime, side, party, "", status)
+            assert len(expected) > (7 if status else 70) or (side, status) == ("Seller", 3)
+            assert await listed(client, who, f"{side}/{party}", "", status) == expected

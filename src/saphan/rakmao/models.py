@@ -100,10 +100,38 @@ class PurchaseOrder(Base):
     __tablename__ = "rakmao_po"
     __table_args__ = (
         # Lists walk these newest first; counts with a status filter stay inside the index.
-        Index("ix_rakmao_po_org_created", "org_id", "created_at", "po_code"),
-        Index("ix_rakmao_po_org_status", "org_id", "status", "created_at", "po_code"),
-        Index("ix_rakmao_po_seller_created", "seller_tax_id", "created_at", "po_code"),
-        Index("ix_rakmao_po_seller_status", "seller_tax_id", "status", "created_at", "po_code"),
+        # The lists' indexes. On PostgreSQL they include the id, so a page finds its POs on
+        # the index alone (SQLite's indexes hold the rowid anyway): ``reading._plain_page``.
+        Index(
+            "ix_rakmao_po_org_created",
+            "org_id",
+            "created_at",
+            "po_code",
+            postgresql_include=["id"],
+        ),
+        Index(
+            "ix_rakmao_po_org_status",
+            "org_id",
+            "status",
+            "created_at",
+            "po_code",
+            postgresql_include=["id"],
+        ),
+        Index(
+            "ix_rakmao_po_seller_created",
+            "seller_tax_id",
+            "created_at",
+            "po_code",
+            postgresql_include=["id"],
+        ),
+        Index(
+            "ix_rakmao_po_seller_status",
+            "seller_tax_id",
+            "status",
+            "created_at",
+            "po_code",
+            postgresql_include=["id"],
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

@@ -1,5 +1,5 @@
 """Rakmao list revisions: per-(side, party) a value that changes whenever a PO that party lists
-is written, kept by triggers
+is written, kept by triggers; on PostgreSQL the list indexes include the id
 
 Revision ID: 0011_rakmao_list_revision
 Revises: 0010_core_demo_mark
@@ -10,6 +10,10 @@ revision (``rakmao.search``): paging through the results, or the same search aga
 revision and one page of POs instead of scanning every match again. Any write to one of the
 party's POs, by any process or machine, gives the party a new revision in the writing
 transaction, so nobody is served a stale list.
+
+A page deep in a list without Keyword finds its POs on the list's index alone, then reads only
+those rows (``rakmao.reading._plain_page``): SQLite's indexes hold the rowid anyway; on
+PostgreSQL the four list indexes are made again with ``INCLUDE (id)`` for index-only scans.
 
 A revision is a random 64-bit value, not a counter: a counter restarts when the table is
 emptied (a demo reset) and could meet an old value a process still holds.
@@ -69,6 +73,21 @@ def _bump_sql(kind: str, dialect: str) -> str:
     )
 
 
+#: The list indexes: name -> columns (migration 0003 made them without the id).
+_LIST_INDEXES = {
+    "ix_rakmao_po_org_created": "org_id, created_at, po_code",
+    "ix_rakmao_po_org_status": "org_id, status, created_at, po_code",
+    "ix_rakmao_po_seller_created": "seller_tax_id, created_at, po_code",
+    "ix_rakmao_po_seller_status": "seller_tax_id, status, created_at, po_code",
+}
+
+
+def _list_indexes(include: str) -> None:
+    for name, columns in _LIST_INDEXES.items():
+        op.execute(f"DROP INDEX {name}")
+        op.execute(f"CREATE INDEX {name} ON rakmao_po ({columns}){include}")
+
+
 def upgrade() -> None:
     op.create_table(
         "rakmao_po_rev",
@@ -78,6 +97,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("side", "party", name=op.f("pk_rakmao_po_rev")),
     )
     dialect = op.get_bind().dialect.name
+    if dialect == "postgresql":
+        _list_indexes(" INCLUDE (id)")
     # Every party with POs starts with a revision: "none" stands for "no POs" only.
     op.execute(
         f"INSERT INTO rakmao_po_rev (side, party, rev) SELECT side, party, {_FRESH[dialect]} FROM ("
@@ -115,3 +136,5 @@ def downgrade() -> None:
         else:
             op.execute(f"DROP TRIGGER IF EXISTS rakmao_po_rev_{kind}")
     op.drop_table("rakmao_po_rev")
+    if dialect == "postgresql":
+        _list_indexes("")
