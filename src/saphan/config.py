@@ -34,6 +34,13 @@ class Settings(BaseSettings):
     #: day, against mass lookups; over either, 429 with Retry-After. 0: no limit.
     moi_quota_per_minute: int = Field(default=600, ge=0)
     moi_quota_per_day: int = Field(default=50_000, ge=0)
+    #: MOI: wrong ClientSecrets per ClientID within the window before Authenticate answers 429.
+    moi_auth_max_failures: int = Field(default=10, ge=1)
+    moi_auth_window_seconds: int = Field(default=300, ge=1)
+    #: Failed logins (Rakmao RequestAPIToken, MOI Authenticate) per client address within the
+    #: window, whatever the username or client, before the login answers 429.
+    login_address_max_failures: int = Field(default=20, ge=1)
+    login_address_window_seconds: int = Field(default=300, ge=1)
     # -- EasySlip ---------------------------------------------------------------------------
     #: EasySlip ``url`` inputs: networks admitted although not global (JSON list of CIDRs, e.g.
     #: '["127.0.0.1/32"]'); in demo mode loopback is always admitted.

@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 
 import saphan.core.demo_mark
+import saphan.core.login_limit
 import saphan.core.webhooks.models
 import saphan.depa.dp.models
 import saphan.depa.models

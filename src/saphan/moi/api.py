@@ -9,6 +9,7 @@ from fastapi.security import APIKeyHeader
 from starlette.responses import Response
 
 from saphan.config import Settings
+from saphan.core import login_limit
 from saphan.core.body import json_body
 from saphan.core.fresh import FreshCache
 from saphan.core.request_path import RequestPath, anyone, runtime
@@ -31,7 +32,11 @@ Token = Annotated[str | None, Depends(_token_header)]
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "Malformed AgentID, CitizenID or body"},
     401: {"model": ErrorResponse, "description": "Wrong credentials, or no valid session"},
-    429: {"model": ErrorResponse, "description": "The client system's lookup quota is used up"},
+    429: {
+        "model": ErrorResponse,
+        "description": "The client system's lookup quota is used up (PowerCapital), or too many"
+        " failed authentications for the ClientID or from the address (Authenticate)",
+    },
     500: {"model": ErrorResponse, "description": "Server-side error"},
 }
 
@@ -50,6 +55,15 @@ async def identify(request: Request) -> logic.Caller:
 PATH = RequestPath(identify=identify)
 #: Authenticate's: its credentials are in its body, checked by the operation.
 AUTH_PATH = RequestPath(identify=anyone)
+
+
+def _auth_limits(settings: Settings) -> logic.AuthLimits:
+    return logic.AuthLimits(
+        client=login_limit.Limit(settings.moi_auth_max_failures, settings.moi_auth_window_seconds),
+        address=login_limit.Limit(
+            settings.login_address_max_failures, settings.login_address_window_seconds
+        ),
+    )
 
 
 def _quota(settings: Settings) -> logic.Quota | None:
@@ -84,14 +98,26 @@ async def authenticate(
         ),
     ],
 ) -> Response:
-    """Open an 8-hour session for the agent with the client system's ClientID and ClientSecret."""
+    """Open an 8-hour session for the agent with the client system's ClientID and ClientSecret.
+
+    Too many failed authentications for the ClientID, or from the caller's address, within a
+    few minutes: 429 with `Retry-After`, until the window has passed.
+    """
     logic.check_agent_id(AgentID)
-    token = await AUTH_PATH.run_session(
-        request,
-        lambda session, call: logic.authenticate(
-            session, call.rt.secret, AgentID, call.body, call.now
+    call = await AUTH_PATH.call(request, AuthenticateRequest)
+    body: AuthenticateRequest = call.body
+    rt, address = call.rt, request.client.host if request.client else None
+    limits = _auth_limits(rt.settings)
+    # Counted (committed) as a failure first, then checked: parallel wrong secrets cannot all
+    # pass the limit before any is counted (core.login_limit).
+    attempt = await rt.db.run_session(
+        lambda session: logic.authenticate_attempt(
+            session, rt.secret, limits, body.ClientID, address, call.now
         ),
-        body=AuthenticateRequest,
+        write=True,
+    )
+    token = await rt.db.run_session(
+        lambda session: logic.authenticate(session, rt.secret, AgentID, body, call.now, attempt),
         write=True,
     )
     return AUTH_PATH.render(logic.AUTHORIZED, 200, {"Token": token})

@@ -57,6 +57,18 @@ class TokenExpired(MoiError):
     message = "Session expired; authenticate again"
 
 
+class TooManyAttempts(MoiError):
+    status = 429
+    code = "TOO_MANY_ATTEMPTS"
+    message = "Too many failed authentications for this ClientID; try again later"
+
+
+class TooManyAddressAttempts(MoiError):
+    status = 429
+    code = "TOO_MANY_ATTEMPTS"
+    message = "Too many failed authentications from this address; try again later"
+
+
 class QuotaExceeded(MoiError):
     status = 429
     code = "QUOTA_EXCEEDED"

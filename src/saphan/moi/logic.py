@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
+from saphan.core import login_limit
 from saphan.core.clock import BANGKOK, to_utc_naive
 from saphan.core.group_commit import Recorded
 from saphan.core.hashing import digests_equal, key_digest
@@ -29,6 +30,8 @@ from saphan.moi.errors import (
     MissingToken,
     QuotaExceeded,
     TokenExpired,
+    TooManyAddressAttempts,
+    TooManyAttempts,
     envelope,
 )
 from saphan.moi.models import (
@@ -87,14 +90,57 @@ def new_token() -> str:
 # -- Authenticate ------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class AuthLimits:
+    """Failed Authenticates allowed per ClientID and per client address (``core.login_limit``)."""
+
+    client: login_limit.Limit
+    address: login_limit.Limit
+
+
+@dataclass(frozen=True)
+class AuthAttempt:
+    """An Authenticate counted as failed until its secret proves right (``authenticate``)."""
+
+    client_digest: str
+    address_attempt: int
+
+
+def authenticate_attempt(
+    session: Session,
+    secret: bytes,
+    limits: AuthLimits,
+    client_id: str,
+    address: str | None,
+    now: dt.datetime,
+) -> AuthAttempt:
+    """Refuse (429) a ClientID, or a client address, with too many recent failures; else count
+    this attempt as a failure of both, in this one write (exact under concurrency: see
+    ``core.login_limit``), for the caller to commit before the credentials are checked."""
+    client = login_limit.key(secret, "moi-client", client_id)
+    counted = login_limit.attempt(session, client, limits.client, now)
+    if isinstance(counted, login_limit.Refused):
+        raise TooManyAttempts(headers={"Retry-After": str(counted.retry_after)})
+    where = login_limit.address(secret, "moi-authenticate", address)
+    by_address = login_limit.attempt(session, where, limits.address, now)
+    if isinstance(by_address, login_limit.Refused):
+        # Raised: this transaction, the ClientID's count with it, is rolled back.
+        raise TooManyAddressAttempts(headers={"Retry-After": str(by_address.retry_after)})
+    return AuthAttempt(client, by_address)
+
+
 def authenticate(
     session: Session,
     secret: bytes,
     agent_id: str,
     body: AuthenticateRequest,
     now: dt.datetime,
+    attempt: AuthAttempt | None = None,
 ) -> str:
-    """Check the client and the agent, open a session; returns the token (shown once)."""
+    """Check the client and the agent, open a session; returns the token (shown once). With
+    the ``attempt`` ``authenticate_attempt`` counted: a session opened forgets the ClientID's
+    failures and withdraws this attempt from the address's; a refusal (raised, so nothing here
+    is written) leaves the attempt counted."""
     check_agent_id(agent_id)
     # No issued ClientID holds a NUL, and PostgreSQL refuses one in a text parameter.
     issued = "\x00" not in body.ClientID
@@ -113,6 +159,9 @@ def authenticate(
         )
         if allowed is None:
             raise AgentNotAllowed()
+    if attempt is not None:
+        login_limit.forget(session, attempt.client_digest)
+        login_limit.withdraw(session, attempt.address_attempt)
     token = new_token()
     start = to_utc_naive(now)
     session.add(

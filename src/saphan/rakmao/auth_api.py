@@ -7,12 +7,10 @@ import datetime as dt
 import time
 from typing import Any
 
-import anyio
 from fastapi import APIRouter, FastAPI, Request
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from saphan.core.hashing import verify_password
 from saphan.core.jsonresponse import json_response
 from saphan.core.request_path import Call, runtime
 from saphan.core.runtime import Runtime
@@ -60,14 +58,15 @@ async def request_api_token(request: Request) -> Response:
     credentials = tokens.decode_authen_string(body.authenString)
     rules = policy(rt)
     now = rt.clock.now()
+    address = request.client.host if request.client else None
     found = await OPEN.run_session(
         request,
-        lambda s, _call: tokens.login_check(s, rt.secret, rules, credentials, now),
+        lambda s, _call: tokens.login_check(s, rt.secret, rules, credentials, now, address=address),
         write=True,
     )
-    # Off the event loop (argon2 is slow on purpose); an unknown user is verified against a
-    # dummy hash, so both cost the same.
-    ok = await anyio.to_thread.run_sync(verify_password, found.password_hash, credentials.Password)
+    # Off the event loop, a few at a time (argon2 is slow on purpose: core.hashing); an
+    # unknown user is verified against a dummy hash, so both cost the same.
+    ok = await rt.passwords.verify(found.password_hash, credentials.Password)
     ring = _ring(request)
     issued = await OPEN.run_session(
         request,

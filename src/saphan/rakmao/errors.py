@@ -67,5 +67,11 @@ class TooManyAttempts(RakmaoError):
     message = "Too many failed logins for this username; try again later"
 
 
+class TooManyAddressAttempts(RakmaoError):
+    status = 429
+    code = "TOO_MANY_ATTEMPTS"
+    message = "Too many failed logins from this address; try again later"
+
+
 def render(error: ServiceError) -> dict[str, Any]:
     return {"status": error.status, "message": error.message, "data": None}

@@ -26,6 +26,7 @@ from pydantic import ValidationError
 from sqlalchemy import Connection, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from saphan.core import login_limit
 from saphan.core.boundary import check_value
 from saphan.core.clock import to_utc_naive
 from saphan.core.errors import describe_validation
@@ -33,6 +34,7 @@ from saphan.core.hashing import key_digest
 from saphan.rakmao.errors import (
     BadRequest,
     InvalidRefreshToken,
+    TooManyAddressAttempts,
     TooManyAttempts,
     Unauthorized,
 )
@@ -60,6 +62,8 @@ class TokenPolicy:
     refresh_seconds: int
     max_failures: int
     window_seconds: int
+    #: Failed logins per client address, whatever the username (``core.login_limit``).
+    address_limit: login_limit.Limit = login_limit.DEFAULT_ADDRESS_LIMIT
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +218,8 @@ class LoginCheck:
     username: str
     username_digest: str
     password_hash: str | None
+    #: This attempt, counted against the client address until the password proves good.
+    address_attempt: int | None = None
 
 
 def login_check(
@@ -222,10 +228,14 @@ def login_check(
     policy: TokenPolicy,
     credentials: Credentials,
     now: dt.datetime,
+    *,
+    address: str | None = None,
 ) -> LoginCheck:
     """Refuse a username with too many recent failures (429); else count this attempt as a
     failure until its password proves good (``login_finish`` then forgets them all), and find
-    the password hash.
+    the password hash. With the client's ``address``, the same against the address's failures
+    whatever the username (``policy.address_limit``; a good password withdraws only its own
+    attempt there).
 
     Check and count are one write, so attempts in parallel cannot all pass the limit before
     any of them is counted (40 wrong passwords at once were 34 checked against a limit of 5).
@@ -245,10 +255,18 @@ def login_check(
         wait = (oldest - since).total_seconds()
         raise TooManyAttempts(headers={"Retry-After": str(max(1, math.ceil(wait)))})
     session.add(LoginFailure(username_digest=digest, at=to_utc_naive(now)))
+    counted: int | None = None
+    if address is not None:
+        where = login_limit.address(secret, "rakmao-login", address)
+        by_address = login_limit.attempt(session, where, policy.address_limit, now)
+        if isinstance(by_address, login_limit.Refused):
+            # Raised: this transaction, the username's count with it, is rolled back.
+            raise TooManyAddressAttempts(headers={"Retry-After": str(by_address.retry_after)})
+        counted = by_address
     account = session.scalar(
         select(Account).where(Account.username == username, Account.disabled_at.is_(None))
     )
-    return LoginCheck(username, digest, account.password_hash if account else None)
+    return LoginCheck(username, digest, account.password_hash if account else None, counted)
 
 
 def login_finish(
@@ -275,6 +293,8 @@ def login_finish(
     session.execute(
         delete(LoginFailure).where(LoginFailure.username_digest == check.username_digest)
     )
+    if check.address_attempt is not None:
+        login_limit.withdraw(session, check.address_attempt)
     family = RefreshFamily(
         id=str(uuid.uuid4()), account_id=account.id, current_digest="", created_at=to_utc_naive(now)
     )

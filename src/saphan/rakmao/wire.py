@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.responses import Response
 
 from saphan.config import Settings
+from saphan.core import login_limit
 from saphan.core.errors import describe_validation, http_error, is_json
 from saphan.core.fresh import FreshCache
 from saphan.core.jsonresponse import json_response
@@ -49,6 +50,9 @@ def policy(rt: Runtime) -> tokens.TokenPolicy:
         refresh_seconds=s.rakmao_refresh_token_seconds,
         max_failures=s.rakmao_login_max_failures,
         window_seconds=s.rakmao_login_window_seconds,
+        address_limit=login_limit.Limit(
+            s.login_address_max_failures, s.login_address_window_seconds
+        ),
     )
 
 
