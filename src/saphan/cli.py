@@ -13,6 +13,7 @@ from granian import Granian
 from granian.constants import HTTPModes, Interfaces, Loops
 from granian.log import LogLevels
 
+from saphan import cli_help
 from saphan.config import Settings, load_settings
 from saphan.core import demo_mark, migrate
 from saphan.core.demo_mark import operator_settings
@@ -25,6 +26,8 @@ from saphan.depa.dp.cli import app as depa_dp_cli
 from saphan.easyslip.cli import app as easyslip_cli
 from saphan.moi.cli import app as moi_cli
 from saphan.rakmao.cli import app as rakmao_cli
+
+cli_help.install()
 
 
 class Server(enum.StrEnum):

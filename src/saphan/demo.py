@@ -87,7 +87,9 @@ def print_banner(base_url: str, admin_token: str | None, console: Console | None
         f"  ({easyslip_demo.MONTHLY_QUOTA} verifications a month)"
     )
     console.print(f"  Authorization: Bearer {easyslip_demo.INACTIVE_KEY}  (inactive branch)")
-    console.print("  a slip to verify: saphan easyslip make-slip --amount 250.00 --out slip.png")
+    console.print(
+        "  a slip to verify: .venv/bin/saphan easyslip make-slip --amount 250.00 --out slip.png"
+    )
     console.print()
     if admin_token:
         console.print("[bold]Operator API[/bold]")

@@ -274,7 +274,7 @@ async def test_a_get_dp_vouchers_answer_imports_as_it_is(
 
     output = ok(run("depa", "vouchers", "import", str(dp_id), str(path), "--format", "json"))
 
-    assert output == f"1 vouchers issued to DP {dp_id}\n"
+    assert output == f"1 voucher issued to DP {dp_id}\n"
     documented = json.loads(path.read_text())
     assert (await get_dp_vouchers(client, key)).json()["data"] == documented["data"]
 
@@ -430,7 +430,7 @@ async def test_vouchers_activate_and_revoke(
     ]
 
     listing = ok(run("depa", "vouchers", "list", str(dp_id), "--status", "Bound"))
-    assert "1 vouchers" in listing
+    assert "1 voucher" in listing
     assert "DV-2" in listing
     assert "DV-1" not in listing
 

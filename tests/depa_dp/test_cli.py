@@ -70,7 +70,7 @@ def test_users_import_adds_then_updates(run: Run, tmp_path: Path) -> None:
     )
     assert ok(run("depa-dp", "users", "import", first)) == "3 users added, 0 updated\n"
     second = users_file(tmp_path, "appUserId,phone\nu3,66-82-222-2222\nu4,0833333333\n")
-    assert ok(run("depa-dp", "users", "import", second)) == "1 users added, 1 updated\n"
+    assert ok(run("depa-dp", "users", "import", second)) == "1 user added, 1 updated\n"
 
     listed = ok(run("depa-dp", "users", "list")).splitlines()
     rows = [line.split("│")[1:-1] for line in listed if line.startswith("│")]
@@ -143,7 +143,7 @@ def test_sync_link_report_verify(
 
     synced = ok(run("depa-dp", "sync"))
     assert synced.splitlines() == [
-        "3 vouchers in 1 page(s): 3 new, 0 changed status",
+        "3 vouchers in 1 page: 3 new, 0 changed status",
         "linked now: 1 by mobileNo, 0 by idCard; linked before: 0; unmatched: 1; conflicts: 1",
         f"unmatched: {code(2)}",
         f"conflict: {code(1)}: 2 users share its mobileNo (twin-a, twin-b)",
@@ -178,12 +178,12 @@ def test_sync_link_report_verify(
     assert reported.splitlines() == [
         "2025-11-19 (UAT):",
         "2 records to send, 0 reported before and unchanged",
-        "sent 2 records in 1 batch(es)",
+        "sent 2 records in 1 batch",
     ]
     again = ok(run("depa-dp", "report", "--date", "2025-11-19"))
     assert again.splitlines()[1:] == [
         "0 records to send, 2 reported before and unchanged",
-        "sent 0 records in 0 batch(es)",
+        "sent 0 records in 0 batches",
     ]
     assert {(r["voucherCode"], r["appUserId"]) for r in depa_dp.usage()} == {
         (code(0), "u0"),
@@ -237,7 +237,7 @@ def test_an_unreachable_depa_leaves_batches_pending(
     assert "2025-11-19" in pending
     assert "Connection error" in pending
     # depa is back: the next run sends it
-    assert "sent 1 records" in ok(run("depa-dp", "report", "--date", "2025-11-19"))
+    assert "sent 1 record in 1 batch" in ok(run("depa-dp", "report", "--date", "2025-11-19"))
     assert len(depa_dp.usage()) == 1
 
 

@@ -164,7 +164,7 @@ def test_operator_commands(run: Run, tmp_path: Path) -> None:
     assert " no " in ok(run("easyslip", "branch", "list", app_id))
     csv = tmp_path / "ledger.csv"
     csv.write_text("bankCode,transRef,amount,receiverAccount\n004,IMPORT01,10.00,1234567890\n")
-    assert "1 transfers recorded" in ok(run("easyslip", "transfers", "import", str(csv)))
+    assert "1 transfer recorded" in ok(run("easyslip", "transfers", "import", str(csv)))
     assert "IMPORT01" in ok(run("easyslip", "transfers", "list"))
     again = run("easyslip", "transfers", "import", str(csv))
     assert again.exit_code == 1

@@ -110,7 +110,7 @@ async def test_import_loads_then_upserts_by_account_and_bill_date(
             ]
         )
     )
-    assert "1 accounts created, 0 updated, 2 bills loaded" in ok(run("moi", "import", str(file)))
+    assert "1 account created, 0 updated, 2 bills loaded" in ok(run("moi", "import", str(file)))
     file.write_text(
         json.dumps(
             [
@@ -257,15 +257,15 @@ async def test_list_and_revoke_sessions(
     assert "4 sessions" in ok(run("moi", "sessions", "list"))
 
     assert "revoked" in ok(run("moi", "sessions", "revoke", str(ids[0])))
-    assert "1 open sessions ended" in ok(
+    assert "1 open session ended" in ok(
         run("moi", "sessions", "revoke", "--agent", OTHER_AGENT, "--client", "two")
     )
     assert states("--status", "revoked") == [
         (str(ids[0]), "one", AGENT, "revoked"),
         (str(ids[3]), "two", OTHER_AGENT, "revoked"),
     ]
-    assert "1 open sessions ended" in ok(run("moi", "sessions", "revoke", "--agent", AGENT))
-    assert "1 open sessions ended" in ok(run("moi", "sessions", "revoke", "--client", "one"))
+    assert "1 open session ended" in ok(run("moi", "sessions", "revoke", "--agent", AGENT))
+    assert "1 open session ended" in ok(run("moi", "sessions", "revoke", "--client", "one"))
     assert states("--status", "active") == []
     assert [s[1:3] for s in states("--client", "one", "--agent", AGENT)] == [("one", AGENT)]
     for token in tokens:

@@ -110,7 +110,7 @@ def test_an_account_that_appears_twice_in_one_json_file_is_merged(
     second = account("ข") | {"bills": [{"bill_date": "2025-02-01", "units": "3", "amount": "3"}]}
     file = tmp_path / "accounts.json"
     file.write_text(json.dumps([first, second]))
-    assert "1 accounts created, 0 updated, 2 bills loaded" in ok(run("moi", "import", str(file)))
+    assert "1 account created, 0 updated, 2 bills loaded" in ok(run("moi", "import", str(file)))
     with runtime.db.read() as session:
         [stored] = session.query(Account).all()
         assert stored.info == {"name1": "ข"}

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from saphan.core.demo_mark import operator_settings
 from saphan.core.errors import ServiceError
 from saphan.core.runtime import Runtime
+from saphan.core.words import count
 from saphan.depa import operator
 from saphan.depa.admin_schemas import _wire_time
 from saphan.depa.logic import ACTIVATED, REVOKED
@@ -170,7 +171,7 @@ def vouchers_import(
                 on_progress=lambda n: progress.advance(task, n),
             )
         )
-    console.print(f"{created} vouchers issued to DP {dp_id}")
+    console.print(f"{count(created, 'voucher')} issued to DP {dp_id}")
 
 
 @voucher_cli.command("activate")
@@ -205,15 +206,15 @@ def vouchers_revoke(
 def vouchers_list(
     dp_id: int,
     status: Optional[str] = typer.Option(None, help="Bound, Activated or Revoked."),  # noqa: UP045
-    page: int = typer.Option(1, min=1),
-    per_page: int = typer.Option(50, min=1, max=1000),
+    page: int = typer.Option(1, min=1, help="Which page of the list."),
+    per_page: int = typer.Option(50, min=1, max=1000, help="Vouchers a page."),
 ) -> None:
     total, rows = _write(
         lambda s, _rt: (lambda t_r: (t_r[0], [operator.voucher_out(v) for v in t_r[1]]))(
             operator.list_vouchers(s, dp_id, status=status, page=page, per_page=per_page)
         )
     )
-    table = Table("code", "status", "bound", "activated", "revoked", title=f"{total} vouchers")
+    table = Table("code", "status", "bound", "activated", "revoked", title=count(total, "voucher"))
     for v in rows:
         table.add_row(v.voucherCode, v.status, v.bindingTime, v.activatedTime, v.revokedTime)
     _show(table)
@@ -224,7 +225,9 @@ def usage(
     dp_id: int,
     date_from: Optional[str] = typer.Option(None, "--from", help="YYYY-MM-DD"),  # noqa: UP045
     date_to: Optional[str] = typer.Option(None, "--to", help="YYYY-MM-DD"),  # noqa: UP045
-    production: Optional[bool] = typer.Option(None, "--production/--uat"),  # noqa: UP045
+    production: Optional[bool] = typer.Option(  # noqa: UP045
+        None, "--production/--uat", help="Only production or only UAT usage (default: both)."
+    ),
     voucher: Optional[str] = typer.Option(None, help="Only this voucher code."),  # noqa: UP045
 ) -> None:
     """Usage DP_ID reported."""

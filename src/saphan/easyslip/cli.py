@@ -21,6 +21,7 @@ from saphan.core.clock import BANGKOK
 from saphan.core.demo_mark import operator_settings
 from saphan.core.errors import ServiceError, describe_validation
 from saphan.core.runtime import Runtime
+from saphan.core.words import count
 from saphan.easyslip import images, miniqr, operator
 from saphan.easyslip.admin_schemas import (
     ApplicationCreate,
@@ -220,7 +221,9 @@ def branch_list(app_id: int) -> None:
 @branch_cli.command("set")
 def branch_set(
     branch_id: int,
-    active: Optional[bool] = typer.Option(None, "--active/--inactive"),  # noqa: UP045
+    active: Optional[bool] = typer.Option(  # noqa: UP045
+        None, "--active/--inactive", help="Activate the branch, or deactivate it (BRANCH_INACTIVE)."
+    ),
     quota: Optional[int] = typer.Option(None, help="The branch's own monthly limit."),  # noqa: UP045
 ) -> None:
     """(De)activate a branch or set its own monthly limit."""
@@ -252,11 +255,13 @@ def transfers_import(
     rows = _write(
         lambda s, rt: operator.record_transfers(s, transfers, rt.clock.now()), needs_secret=False
     )
-    console.print(f"{len(rows)} transfers recorded")
+    console.print(f"{count(len(rows), 'transfer')} recorded")
 
 
 @ledger_cli.command("list")
-def transfers_list(limit: int = typer.Option(20, min=1, max=1000)) -> None:
+def transfers_list(
+    limit: int = typer.Option(20, min=1, max=1000, help="At most this many, newest first."),
+) -> None:
     """The newest transfers, with their slips' mini QR text."""
     rows = _write(
         lambda s, _rt: [operator.transfer_out(t) for t in operator.list_transfers(s, limit=limit)],

@@ -17,6 +17,7 @@ from saphan.core.clock import wire_datetime
 from saphan.core.demo_mark import operator_settings
 from saphan.core.errors import ServiceError
 from saphan.core.runtime import Runtime
+from saphan.core.words import count
 from saphan.moi import agent_sessions, importing, lookup_audit, operator
 from saphan.moi.agent_sessions import SessionStatus
 
@@ -203,8 +204,8 @@ def import_file(
     finally:
         rt.db.dispose()
     console.print(
-        f"{result.accounts_created} accounts created, {result.accounts_updated} updated, "
-        f"{result.bills} bills loaded"
+        f"{count(result.accounts_created, 'account')} created, {result.accounts_updated} updated, "
+        f"{count(result.bills, 'bill')} loaded"
     )
 
 
@@ -249,8 +250,8 @@ def sessions_list(
     status: Optional[str] = typer.Option(  # noqa: UP045
         None, "--status", help="active, expired or revoked."
     ),
-    page: int = typer.Option(1, min=1, max=1_000_000),
-    per_page: int = typer.Option(100, "--per-page", min=1, max=1000),
+    page: int = typer.Option(1, min=1, max=1_000_000, help="Which page of the list."),
+    per_page: int = typer.Option(100, "--per-page", min=1, max=1000, help="Sessions a page."),
 ) -> None:
     """Sessions, oldest first: id, client, agent, opened, expires, revoked, state (never the
     token)."""
@@ -270,9 +271,8 @@ def sessions_list(
         ),
         write=False,
     )
-    table = Table(
-        "id", "client", "agent", "opened", "expires", "revoked", "state", title=f"{total} sessions"
-    )
+    columns = ("id", "client", "agent", "opened", "expires", "revoked", "state")
+    table = Table(*columns, title=count(total, "session"))
     for r in rows:
         table.add_row(
             str(r.id), r.clientId, r.agentId, r.createdAt, r.expiresAt, r.revokedAt, r.status
@@ -301,9 +301,9 @@ def sessions_revoke(
     if client_id is None and agent_id is None:
         console.print("[red]Give a session id, --client or --agent[/red]")
         raise typer.Exit(1)
-    count = _run(
+    ended_count = _run(
         lambda s, rt: agent_sessions.revoke_sessions_of(
             s, rt.clock.now(), client_id=client_id, agent_id=agent_id
         )
     )
-    console.print(f"{count} open sessions ended")
+    console.print(f"{count(ended_count, 'open session')} ended")

@@ -46,11 +46,17 @@ def _fail(message: str) -> typer.Exit:
 def accounts_create(
     username: str = typer.Argument(..., help="The account's UserName."),
     password: str = typer.Option(
-        ..., prompt=True, hide_input=True, confirmation_prompt=True, help="At least 12 characters."
+        None,
+        prompt=True,
+        hide_input=True,
+        confirmation_prompt=True,
+        help="At least 12 characters; asked for when not given.",
     ),
     org_id: Optional[str] = typer.Option(None, "--org-id", help="Buyer OrgId (GUID)."),  # noqa: UP045
     org_name: str = typer.Option("", "--org-name", help="Buyer organisation's name."),
-    buyer_tax_id: Optional[str] = typer.Option(None, "--buyer-tax-id"),  # noqa: UP045
+    buyer_tax_id: Optional[str] = typer.Option(  # noqa: UP045
+        None, "--buyer-tax-id", help="Buyer organisation's TaxId."
+    ),
     seller_tax_id: Optional[str] = typer.Option(None, "--seller-tax-id", help="Seller TaxId."),  # noqa: UP045
 ) -> None:
     """Register an account for a buyer org and/or a seller; prints its authenString."""
@@ -122,8 +128,10 @@ def accounts_disable(username: str = typer.Argument(...)) -> None:
 
 @accounts_cli.command("authen-string")
 def accounts_authen_string(
-    username: str = typer.Argument(...),
-    password: str = typer.Option(..., prompt=True, hide_input=True),
+    username: str = typer.Argument(..., help="The account's UserName."),
+    password: str = typer.Option(
+        None, prompt=True, hide_input=True, help="Its password; asked for when not given."
+    ),
 ) -> None:
     """Print an account's authenString again (the password is checked, not stored)."""
     rt = _runtime()

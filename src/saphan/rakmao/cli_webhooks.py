@@ -22,6 +22,7 @@ from saphan.core.errors import ServiceError
 from saphan.core.runtime import Runtime
 from saphan.core.webhooks import outbox
 from saphan.core.webhooks.models import STATES
+from saphan.core.words import count
 from saphan.rakmao import hooks
 from saphan.rakmao import status as machine
 from saphan.rakmao.webhooks import InvalidDelivery, WebhookReceiver
@@ -78,7 +79,7 @@ def list_registrations(
 def messages(
     registration: Optional[str] = typer.Option(None, "--id", help="Only this registration's."),  # noqa: UP045
     state: Optional[str] = typer.Option(None, help="pending, delivered or failed."),  # noqa: UP045
-    limit: int = typer.Option(50, min=1, max=1000),
+    limit: int = typer.Option(50, min=1, max=1000, help="At most this many, newest first."),
 ) -> None:
     """Rakmao's messages, newest first (never their payloads)."""
     if state is not None and state not in STATES:
@@ -133,7 +134,7 @@ def replay(
             subscription_id=None if sub is None else sub.subscription_id,
         )
 
-    typer.echo(f"{_run(work)} failed message(s) will be delivered again")
+    typer.echo(f"{count(_run(work), 'failed message')} will be delivered again")
 
 
 @app.command("test")
@@ -176,13 +177,22 @@ def listen_app(secret: str, echo: Callable[[str], None]) -> Starlette:
 
 def listen(
     port: int = typer.Option(8787, "--port", help="Listen on 127.0.0.1:PORT."),
-    secret: str = typer.Option(
-        ..., "--secret", envvar="RAKMAO_WEBHOOK_SECRET", help="The registration's whsec_..."
+    secret: Optional[str] = typer.Option(  # noqa: UP045
+        None,
+        "--secret",
+        envvar="RAKMAO_WEBHOOK_SECRET",
+        show_envvar=False,
+        hidden=True,  # on a command line it stays in the shell's history and in ps
     ),
 ) -> None:
-    """Receive webhooks on http://127.0.0.1:PORT/<any path>: verify, print, answer 204."""
-    if not secret.startswith("whsec_"):
-        console.print("[red]--secret must be the whsec_... shown when you registered[/red]")
+    """Receive webhooks on http://127.0.0.1:PORT/<any path>: verify, print, answer 204.
+
+    The registration's signing secret (the whsec_... its Webhook-Secret header showed) is read
+    from the environment variable RAKMAO_WEBHOOK_SECRET."""
+    if secret is None or not secret.startswith("whsec_"):
+        console.print(
+            "[red]set RAKMAO_WEBHOOK_SECRET to the whsec_... shown when you registered[/red]"
+        )
         raise typer.Exit(2)
     console.print(f"listening on http://127.0.0.1:{port}/ (Ctrl-C to stop)")
     uvicorn.run(

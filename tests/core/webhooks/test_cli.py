@@ -68,7 +68,9 @@ async def test_messages_attempts_replay_and_test(
     with runtime.db.write() as session:
         disable_subscription(session, sub, "x", runtime.clock.now(), cancel_pending=True)
     assert message(runtime, msg).state == FAILED
-    assert "1 failed message(s)" in ok(invoke("webhooks", "replay", "--all-failed"))
+    assert "1 failed message will be delivered again" in ok(
+        invoke("webhooks", "replay", "--all-failed")
+    )
     assert message(runtime, msg).state == PENDING
 
     test_id = ok(invoke("webhooks", "test", str(sub))).strip()
@@ -102,7 +104,7 @@ def test_worker_once_delivers(run: Run, runtime: Runtime, receiver: Receiver) ->
         output = ok(run("worker", "--once"))
     finally:  # the command configures the process's logging; give the test run its own back
         logger.handlers[:], logger.level, logger.propagate = handlers, level, propagate
-    assert output.endswith("1 attempt(s)\n")
+    assert output.endswith("1 attempt\n")
     assert '"outcome":"delivered"' in output  # the JSON log line (stderr)
     for private in ('{"n":1}', secret, secret.removeprefix("whsec_"), "key-value-1234", "/hook"):
         assert private not in output  # never a payload, secret, header value or URL path

@@ -22,6 +22,7 @@ from saphan.core.webhooks import outbox
 from saphan.core.webhooks.metrics import WebhookMetrics
 from saphan.core.webhooks.models import STATES
 from saphan.core.webhooks.worker import Worker
+from saphan.core.words import count
 
 app = typer.Typer(
     help="Webhook deliveries of every service: messages, attempts, replay, test events.",
@@ -64,7 +65,7 @@ def messages(
     service: Optional[str] = typer.Option(None, help="Only this service's messages."),  # noqa: UP045
     subscription: Optional[int] = typer.Option(None, help="Only this subscription's."),  # noqa: UP045
     state: Optional[str] = typer.Option(None, help="pending, delivered or failed."),  # noqa: UP045
-    limit: int = typer.Option(50, min=1, max=1000),
+    limit: int = typer.Option(50, min=1, max=1000, help="At most this many, newest first."),
 ) -> None:
     """Messages, newest first (never their payloads)."""
     if state is not None and state not in STATES:
@@ -136,12 +137,12 @@ def replay(
         m = _run(lambda s, rt: outbox.replay(s, message_id, rt.clock.now()))
         typer.echo(f"{m.id} will be delivered again")
         return
-    count = _run(
+    replayed = _run(
         lambda s, rt: outbox.replay_failed(
             s, rt.clock.now(), service=service, subscription_id=subscription
         )
     )
-    typer.echo(f"{count} failed message(s) will be delivered again")
+    typer.echo(f"{count(replayed, 'failed message')} will be delivered again")
 
 
 @app.command("test")
@@ -171,8 +172,8 @@ def worker(
         delivering = Worker(rt, metrics=metrics)
         try:
             if once:
-                count = await delivering.run_once()
-                typer.echo(f"{count} attempt(s)")
+                attempts = await delivering.run_once()
+                typer.echo(count(attempts, "attempt"))
                 return
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()

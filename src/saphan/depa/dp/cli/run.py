@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from saphan.core.clock import wire_datetime
 from saphan.core.observability import configure_logging
+from saphan.core.words import count
 from saphan.depa.client import DepaError
 from saphan.depa.dp import report as reporting
 from saphan.depa.dp import verify as verifying
@@ -71,9 +72,10 @@ def run_report(ctx: Context, first: dt.date, last: dt.date, production: bool) ->
 def _print_report(result: reporting.ReportResult) -> None:
     new = sum(p.new for p in result.planned)
     unchanged = sum(p.unchanged for p in result.planned)
-    console.print(f"{new} records to send, {unchanged} reported before and unchanged")
+    console.print(f"{count(new, 'record')} to send, {unchanged} reported before and unchanged")
     sent = result.sent
-    console.print(f"sent {sent.records} records in {sent.batches} batch(es)")
+    batches = count(sent.batches, "batch", "batches")
+    console.print(f"sent {count(sent.records, 'record')} in {batches}")
     for rejected in sent.rejected:
         console.print(
             f"[yellow]rejected by depa: {rejected.voucher_code} {rejected.access_date} "
@@ -139,7 +141,9 @@ def verify(
         first, last = parse_days(ctx, date, date_from, date_to)
         with depa_client(ctx) as client:
             result = verifying.verify(ctx.rt.db, client, first, last, environment(ctx, production))
-    console.print(f"{result.checked} records of {result.vouchers} vouchers checked")
+    console.print(
+        f"{count(result.checked, 'record')} of {count(result.vouchers, 'voucher')} checked"
+    )
     if result.ok:
         console.print("depa holds every record as sent")
         return
@@ -195,4 +199,11 @@ def serve_track(
             raise typer.Exit(2)
         configure_logging(ctx.rt.settings.log_level, json=ctx.rt.settings.log_json)
         track = create_track_app(ctx.rt, ctx.dp.dp_track_token.get_secret_value())
+        shown = f"[{host}]" if ":" in host else host
+        console.print(
+            f"track API on http://{shown}:{port}/dp/usage (docs http://{shown}:{port}/docs);"
+            " Ctrl-C to stop",
+            highlight=False,
+            soft_wrap=True,
+        )
         uvicorn.run(track, host=host, port=port, access_log=False, log_level="warning")

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from saphan.core.clock import wire_datetime
 from saphan.core.errors import ServiceError
+from saphan.core.words import count
 from saphan.depa.dp import sync as syncing
 from saphan.depa.dp.cli.base import (
     app,
@@ -44,7 +45,7 @@ def users_import(
             console.print(f"[red]{file}: {exc.message}[/red]")
             raise typer.Exit(1) from exc
         loaded = write(ctx, lambda s: upsert_users(s, ctx.rt.secret, users, ctx.rt.clock.now()))
-    console.print(f"{loaded.created} users added, {loaded.updated} updated")
+    console.print(f"{count(loaded.created, 'user')} added, {loaded.updated} updated")
 
 
 @users_cli.command("list")
@@ -90,7 +91,7 @@ def sync() -> None:
 
 def print_sync(result: syncing.SyncResult) -> None:
     console.print(
-        f"{result.vouchers} vouchers in {result.pages} page(s): {result.new} new, "
+        f"{count(result.vouchers, 'voucher')} in {count(result.pages, 'page')}: {result.new} new, "
         f"{result.changed} changed status"
     )
     console.print(

@@ -1,0 +1,74 @@
+"""Two repairs to how Typer (0.29) prints ``saphan ... --help``.
+
+- It puts a type tag in every row, flags included: ``--demo <bool>``, ``--host <str>``. A flag
+  takes no value, so it gets no tag; a value is named the way click names it (``TEXT``,
+  ``INTEGER``, ``[granian|uvicorn]``), or by the option's own ``metavar``.
+- It keeps the line breaks of a docstring's second and later paragraphs, so sentences break
+  where the source line ended. Each paragraph is joined into one line, as click does (a
+  paragraph that starts with ``\\b`` keeps its lines, as in click), and the terminal wraps it.
+
+``install()`` sets both once, for the ``saphan`` command (``saphan.cli`` calls it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from typer import rich_utils
+from typer.core import TyperArgument, TyperOption
+
+__all__ = ["install", "join_lines", "value_name"]
+
+#: Typer's tag (without its angle brackets) -> click's name for the value.
+NAMES = {
+    "str": "TEXT",
+    "int": "INTEGER",
+    "int range": "INTEGER",
+    "float": "NUMBER",
+    "float range": "NUMBER",
+    "Path": "PATH",
+    "file": "FILE",
+    "directory": "DIRECTORY",
+    "UUID": "UUID",
+    "Decimal": "DECIMAL",
+}
+
+
+def value_name(param: TyperArgument | TyperOption, ctx: Any) -> str | None:
+    """What the help shows for the value ``param`` takes; None for a flag."""
+    if param.metavar is not None:
+        return param.metavar
+    if getattr(param, "is_flag", False) or getattr(param, "count", False):
+        return None
+    tag = param.display_type(ctx).removeprefix("<").removesuffix(">")
+    if tag.startswith("list[") and tag.endswith("]"):  # a repeatable option: one value each
+        tag = tag[5:-1]
+    if tag == "bool":
+        return None
+    choices = "|" in tag and not tag.startswith("%")  # not a date format's alternatives
+    name = f"[{tag}]" if choices else NAMES.get(tag, tag.upper())
+    return f"{name}..." if param.nargs != 1 else name
+
+
+def _option_value(self: TyperOption, ctx: Any) -> str | None:
+    return value_name(self, ctx)
+
+
+def _argument_value(self: TyperArgument, ctx: Any) -> str | None:
+    # An argument's row already shows its name (CLIENT_ID); a plain text value adds nothing.
+    name = value_name(self, ctx)
+    return None if name in (None, "TEXT") else name
+
+
+def join_lines(paragraphs: list[str], markup_mode: Any = None) -> str:
+    """Paragraphs for the help, each on one line (``\\b`` ones as written)."""
+    return "\n\n".join(
+        p.removeprefix("\b\n") if p.startswith("\b") else " ".join(p.split("\n"))
+        for p in paragraphs
+    )
+
+
+def install() -> None:
+    rich_utils._fix_linebreaks = join_lines
+    TyperOption.display_type_rich = _option_value  # type: ignore[method-assign]
+    TyperArgument.display_type_rich = _argument_value  # type: ignore[method-assign,assignment]

@@ -1,0 +1,145 @@
+"""The ``saphan`` command's help reads cleanly: no ``<bool>``/``<str>`` type tags, every option
+described, no prompting option marked required, paragraphs not broken where the source line
+ended; counts are printed with the right plural; ``depa-dp serve-track`` says where it listens;
+``rakmao listen`` takes its secret from the environment, not the command line."""
+
+from __future__ import annotations
+
+import os
+import re
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer.main
+from typer.testing import CliRunner
+
+from saphan.cli import app
+from saphan.cli_help import join_lines
+from saphan.core.words import count
+from tests.conftest import free_port
+
+TYPE_TAG = re.compile(r"<(bool|str|int|float|int range|float range|list\[\w+\]|path|Path)>")
+
+
+def leaves() -> list[tuple[tuple[str, ...], Any]]:
+    """Every command that runs (not a group), with its path."""
+    found: list[tuple[tuple[str, ...], Any]] = []
+
+    def walk(command: Any, path: tuple[str, ...]) -> None:
+        subcommands = getattr(command, "commands", None)
+        if subcommands:
+            for name, sub in subcommands.items():
+                walk(sub, (*path, name))
+            return
+        found.append((path, command))
+
+    walk(typer.main.get_command(app), ())
+    return found
+
+
+LEAVES = leaves()
+
+
+def help_of(path: tuple[str, ...]) -> str:
+    result = CliRunner().invoke(app, [*path, "--help"], terminal_width=100)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.mark.parametrize("path", [p for p, _ in LEAVES], ids=[" ".join(p) for p, _ in LEAVES])
+def test_help_has_no_type_tags(path: tuple[str, ...]) -> None:
+    assert not TYPE_TAG.findall(help_of(path))
+
+
+def test_the_groups_help_has_no_type_tags() -> None:
+    assert not TYPE_TAG.findall(help_of(()))
+
+
+def test_every_option_is_described_and_none_that_prompts_is_required() -> None:
+    undescribed, required_prompts = [], []
+    for path, command in LEAVES:
+        for param in command.params:
+            if param.param_type_name != "option" or param.hidden:
+                continue
+            if not param.help:
+                undescribed.append(f"{' '.join(path)} {param.opts[0]}")
+            if param.prompt and param.required:
+                required_prompts.append(f"{' '.join(path)} {param.opts[0]}")
+    assert undescribed == []
+    assert required_prompts == []
+
+
+def test_values_are_named_as_click_names_them() -> None:
+    text = help_of(("serve",))
+    assert re.search(r"--port\s+INTEGER\s+Port to listen on", text)
+    assert re.search(r"--server\s+\[granian\|uvicorn\]", text)
+    assert re.search(r"--agent\s+TEXT\s+An AgentID", help_of(("moi", "client", "create")))
+
+
+def test_paragraphs_are_joined_into_lines() -> None:
+    assert join_lines(["one\ntwo", "three\nfour"]) == "one two\n\nthree four"
+    assert join_lines(["\b\nkept\nas is"]) == "kept\nas is"
+    text = " ".join(help_of(("rakmao", "listen")).split())
+    assert "is read from the environment variable RAKMAO_WEBHOOK_SECRET" in text
+
+
+def test_rakmao_listen_reads_its_secret_from_the_environment() -> None:
+    assert "--secret" not in help_of(("rakmao", "listen"))
+    result = CliRunner().invoke(app, ["rakmao", "listen"], env={"RAKMAO_WEBHOOK_SECRET": None})
+    assert result.exit_code == 2
+    assert "set RAKMAO_WEBHOOK_SECRET to the whsec_" in result.output
+
+
+@pytest.mark.parametrize(
+    ("n", "noun", "plural", "said"),
+    [
+        (0, "record", None, "0 records"),
+        (1, "record", None, "1 record"),
+        (2, "record", None, "2 records"),
+        (1, "batch", "batches", "1 batch"),
+        (3, "batch", "batches", "3 batches"),
+    ],
+)
+def test_counts_are_singular_for_one(n: int, noun: str, plural: str | None, said: str) -> None:
+    assert count(n, noun, plural) == said
+
+
+def test_serve_track_says_where_it_listens(tmp_path: Path) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SAPHAN_", "DEPA_"))}
+    env |= {
+        "SAPHAN_DATABASE_URL": f"sqlite:///{tmp_path}/dp.db",
+        "SAPHAN_SECRET_KEY": "dp-local-secret-0123456789",
+        "DEPA_DP_TRACK_TOKEN": "track-token-0123456789",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "saphan", "depa-dp", "serve-track", "--port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert process.stdout is not None
+        deadline = time.monotonic() + 120
+        line = ""
+        while not line and time.monotonic() < deadline and process.poll() is None:
+            if select.select([process.stdout], [], [], 1)[0]:
+                line = process.stdout.readline()
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(10)
+        if process.stdout is not None:
+            process.stdout.close()
+    assert line == (
+        f"track API on http://127.0.0.1:{port}/dp/usage (docs http://127.0.0.1:{port}/docs);"
+        " Ctrl-C to stop\n"
+    )
