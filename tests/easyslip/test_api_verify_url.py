@@ -17,8 +17,9 @@ from starlette.routing import Route
 from saphan.app import create_app
 from saphan.config import Settings
 from saphan.core.clock import FixedClock
+from saphan.core.netguard import BlockedURL, NetGuard
 from saphan.core.runtime import Runtime
-from saphan.easyslip.fetch import allowed
+from saphan.easyslip.fetch import CREDENTIALS
 from tests.easyslip.conftest import PREFIX, Record, Tenant, error, state, used
 from tests.easyslip.slips import image_of
 from tests.http_standin import serve
@@ -159,6 +160,10 @@ async def test_bad_urls(
         ("http://127.0.0.2/slip.png", "URL_INVALID_IP_RANGE"),
         ("http://no-such-host.invalid/slip.png", "IMAGE_URL_UNREACHABLE"),
         ("not a url", "URL_PROTOCOL_NOT_ALLOWED"),
+        ("http://2130706433/slip.png", "URL_INVALID_IP_RANGE"),
+        ("http://0x7f.1/slip.png", "URL_INVALID_IP_RANGE"),
+        ("http://[2002:a00:1::]/slip.png", "URL_INVALID_IP_RANGE"),  # 6to4 of 10.0.0.1
+        ("http://\u2460\u2461\u2466.0.0.1/slip.png", "IMAGE_URL_UNREACHABLE"),
     ],
 )
 async def test_refused_urls(
@@ -188,14 +193,44 @@ async def test_loopback_is_refused_without_the_allow_list(
     await strict.state.runtime.db.aclose()
 
 
+@pytest.mark.parametrize("credentials", ["user:pw@", "user@", ":pw@"])
+async def test_credentials_in_the_url_are_refused_and_never_sent(
+    client: httpx.AsyncClient,
+    runtime: Runtime,
+    tenant: Tenant,
+    record: Record,
+    standin: str,
+    credentials: str,
+) -> None:
+    """httpx would turn ``user:pw@`` into an ``Authorization: Basic`` header for the host: the
+    URL is refused before anything is fetched (issue 13 item 11), even from an admitted host."""
+    slip = record()
+    IMAGES[slip.transRef] = image_of(runtime, slip)
+    url = standin.replace("http://", f"http://{credentials}") + f"/img/{slip.transRef}"
+    before = state(runtime)
+    message = error(await post_url(client, tenant, url), 400, "VALIDATION_ERROR")
+    assert message == CREDENTIALS
+    assert state(runtime) == before
+    assert used(runtime, "app", tenant.app_id) == 0
+
+
+def allowed(address: str, allow: list[str]) -> bool:
+    """Whether the guard ``url`` inputs pass (``core.netguard``) admits the address."""
+    try:
+        NetGuard(allow).check_address(ipaddress.ip_address(address))
+    except BlockedURL:
+        return False
+    return True
+
+
 def test_the_address_rules() -> None:
-    loopback = [ipaddress.ip_network("127.0.0.1/32")]
-    assert allowed(ipaddress.ip_address("8.8.8.8"), [])
-    assert allowed(ipaddress.ip_address("2606:4700::1111"), [])
-    assert not allowed(ipaddress.ip_address("127.0.0.1"), [])
-    assert allowed(ipaddress.ip_address("127.0.0.1"), loopback)
-    assert not allowed(ipaddress.ip_address("127.0.0.2"), loopback)
-    assert allowed(ipaddress.ip_address("::ffff:127.0.0.1"), loopback)
+    loopback = ["127.0.0.1/32"]
+    assert allowed("8.8.8.8", [])
+    assert allowed("2606:4700::1111", [])
+    assert not allowed("127.0.0.1", [])
+    assert allowed("127.0.0.1", loopback)
+    assert not allowed("127.0.0.2", loopback)
+    assert allowed("::ffff:127.0.0.1", loopback)
     for private in (
         "10.0.0.1",
         "172.16.0.1",
@@ -204,5 +239,8 @@ def test_the_address_rules() -> None:
         "224.0.0.1",
         "fd00::1",
         "fe80::1",
+        "::ffff:10.0.0.1",
+        "2002:7f00:1::",  # 6to4 of 127.0.0.1
+        "64:ff9b::7f00:1",  # NAT64 of 127.0.0.1
     ):
-        assert not allowed(ipaddress.ip_address(private), []), private
+        assert not allowed(private, []), private

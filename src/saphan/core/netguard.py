@@ -2,11 +2,13 @@
 
 ``NetGuard.check_url`` refuses what is wrong in the URL itself (a scheme other than http(s),
 credentials, an IP literal that is not a global address, ambiguous IPv4 spellings such as
-``2130706433``, ``0x7f.1`` or ``0177.0.0.1``). ``NetGuard.transport()`` is an httpx transport whose
-connections resolve the host once, refuse it unless *every* address is global (or admitted by the
-allow-list), and dial the checked address itself: there is no second DNS lookup for a rebinding
-resolver to answer differently. The URL is left alone, so the ``Host`` header, TLS SNI and
-certificate verification all stay those of the host name.
+``2130706433``, ``0x7f.1`` or ``0177.0.0.1``, a non-ASCII host that is no valid IDNA name, or
+whose IDNA form is such an address: ``①②⑦.0.0.1`` is ``127.0.0.1`` to a resolver).
+``NetGuard.transport()`` is an httpx transport whose connections resolve the host once, refuse
+it unless *every* address is global (or admitted by the allow-list), and dial the checked address
+itself: there is no second DNS lookup for a rebinding resolver to answer differently. The URL is
+left alone, so the ``Host`` header, TLS SNI and certificate verification all stay those of the
+host name.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from urllib.parse import urlsplit
 import anyio
 import httpcore
 import httpx
+import idna
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 #: ``(host, port) -> addresses``: how host names are resolved (tests inject their own).
@@ -39,6 +42,19 @@ _CGNAT = ipaddress.ip_network("100.64.0.0/10")
 
 class BlockedURL(ValueError):
     """A URL or address the guard refuses; the message says why (never secrets)."""
+
+
+class Unresolvable(BlockedURL):
+    """The host has no address (DNS said so, or could not be asked)."""
+
+
+class CredentialsInURL(BlockedURL):
+    """The URL holds a user name or password (``http://user:pw@host/``)."""
+
+
+class RefusedAddress(BlockedURL):
+    """The host is, or resolves to, an address that is not a public destination (or is an
+    ambiguous numeric spelling of one)."""
 
 
 def _embedded_v4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
@@ -95,8 +111,16 @@ def literal_address(host: str) -> IPAddress | None:
     except ValueError:
         pass
     if _NUMERIC_HOST.match(bare):
-        raise BlockedURL(f"{host!r} is not a dotted-quad IPv4 address; write it in full")
+        raise RefusedAddress(f"{host!r} is not a dotted-quad IPv4 address; write it in full")
     return None
+
+
+def _idna_host(host: str) -> str:
+    """The ASCII name a resolver asks for (UTS 46 mapping, as anyio's ``getaddrinfo`` does)."""
+    try:
+        return idna.encode(host, uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError) as exc:
+        raise BlockedURL(f"the host {host!r} is not a valid internationalised domain name") from exc
 
 
 async def system_resolver(host: str, port: int) -> Sequence[str]:
@@ -119,6 +143,9 @@ class NetGuard:
         self.schemes = schemes
 
     def admitted(self, address: IPAddress) -> bool:
+        mapped = address.ipv4_mapped if isinstance(address, ipaddress.IPv6Address) else None
+        if mapped is not None and self.admitted(mapped):
+            return True
         return any(address.version == net.version and address in net for net in self.allow)
 
     def check_address(self, address: IPAddress) -> None:
@@ -126,7 +153,7 @@ class NetGuard:
             return
         why = refusal(address)
         if why:
-            raise BlockedURL(f"refused: {why}")
+            raise RefusedAddress(f"refused: {why}")
 
     def check_url(self, url: str) -> str:
         """The URL's host, after the checks that need no DNS; raises ``BlockedURL``."""
@@ -138,7 +165,7 @@ class NetGuard:
         if parts.scheme.lower() not in self.schemes:
             raise BlockedURL(f"the scheme must be one of {', '.join(self.schemes)}")
         if parts.username is not None or parts.password is not None:
-            raise BlockedURL("credentials in the URL are not allowed")
+            raise CredentialsInURL("credentials in the URL are not allowed")
         host = parts.hostname
         if not host:
             raise BlockedURL("the URL has no host")
@@ -146,10 +173,16 @@ class NetGuard:
             raise BlockedURL("the URL contains whitespace or a backslash in its authority")
         if port == 0:
             raise BlockedURL("port 0 is not allowed")
+        if not host.isascii() or "xn--" in host:  # (urlsplit gives the host lower-cased)
+            host = _idna_host(host)
         bracketed = "[" + host + "]" if ":" in host else host
         address = literal_address(bracketed)
         if address is not None:
             self.check_address(address)
+        try:
+            httpx.URL(url)  # what the request is made with: it must take the URL too
+        except (httpx.InvalidURL, ValueError) as exc:
+            raise BlockedURL(f"not a valid URL: {exc}") from exc
         return host
 
     async def resolve(self, host: str, port: int) -> list[IPAddress]:
@@ -160,8 +193,8 @@ class NetGuard:
             return [literal]
         try:
             found = await self.resolver(host, port)
-        except OSError as exc:
-            raise BlockedURL(f"cannot resolve {host!r}: {exc}") from exc
+        except (OSError, UnicodeError) as exc:
+            raise Unresolvable(f"cannot resolve {host!r}: {exc}") from exc
         addresses: list[IPAddress] = []
         for text in found:
             address = ipaddress.ip_address(text.split("%", 1)[0])
@@ -169,7 +202,7 @@ class NetGuard:
             if address not in addresses:
                 addresses.append(address)
         if not addresses:
-            raise BlockedURL(f"{host!r} has no address")
+            raise Unresolvable(f"{host!r} has no address")
         return addresses
 
     def transport(

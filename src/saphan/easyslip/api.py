@@ -4,7 +4,6 @@ and registered bank accounts, ``Authorization: Bearer <key>``."""
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any, TypeVar
 
@@ -21,6 +20,7 @@ from saphan.core.errors import ServiceError
 from saphan.core.fresh import FreshCache
 from saphan.core.hashing import key_digest
 from saphan.core.jsonresponse import json_response
+from saphan.core.netguard import NetGuard
 from saphan.core.request_path import RequestPath, runtime
 from saphan.core.runtime import Runtime
 from saphan.core.service import create_service_app
@@ -92,11 +92,12 @@ async def identify(request: Request) -> Caller:
 PATH = RequestPath(identify=identify, parse=parse_body)
 
 
-def _allow(rt: Runtime) -> list[fetch.Network]:
-    nets = [ipaddress.ip_network(c, strict=False) for c in rt.settings.easyslip_url_allow_cidrs]
+def _guard(rt: Runtime) -> NetGuard:
+    """The SSRF guard for ``url`` inputs (``core.netguard``, the webhooks' own)."""
+    allow = list(rt.settings.easyslip_url_allow_cidrs)
     if rt.settings.demo:
-        nets += [ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128")]
-    return nets
+        allow += ["127.0.0.0/8", "::1/128"]
+    return NetGuard(allow)
 
 
 async def _qr_texts(rt: Runtime, source: SlipInput, wanted: Callable[[str], bool]) -> list[str]:
@@ -107,7 +108,7 @@ async def _qr_texts(rt: Runtime, source: SlipInput, wanted: Callable[[str], bool
         async with httpx.AsyncClient(trust_env=False) as client:
             data = await fetch.fetch_image(
                 source.text,
-                allow=_allow(rt),
+                guard=_guard(rt),
                 seconds=rt.settings.easyslip_url_timeout,
                 client=client,
             )

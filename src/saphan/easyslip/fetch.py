@@ -1,6 +1,10 @@
 """Fetching a slip image from a caller's URL without letting the caller reach our network.
 
-http(s) only; the host is resolved once and every address must be global (or inside the
+The URL passes the SSRF guard every outbound request to a URL somebody else chose passes
+(``core.netguard``, as webhook endpoints do): http(s) only, no credentials (httpx would turn
+``user:pw@`` into an ``Authorization: Basic`` header sent to whoever the host is), no
+non-global IP literal or ambiguous numeric spelling, no host that is not a valid IDNA name. The
+host is resolved once and every address must be global (or inside the
 ``easyslip_url_allow_cidrs`` setting); the request goes to the checked address (Host header and
 TLS server name stay the URL's host), so a second DNS answer cannot swap it; redirects are
 followed by hand, at most 3, each hop checked the same way; the body is read up to 4 MB; the
@@ -9,52 +13,44 @@ whole fetch has a short timeout; the answer must declare an image type and be on
 
 from __future__ import annotations
 
-import ipaddress
-import socket
-from collections.abc import Sequence
 from urllib.parse import urljoin
 
 import anyio
 import httpx
 
+from saphan.core.netguard import (
+    BlockedURL,
+    CredentialsInURL,
+    NetGuard,
+    RefusedAddress,
+    Unresolvable,
+)
 from saphan.easyslip.errors import (
     ImageSizeTooLarge,
     ImageUrlUnreachable,
     InvalidImageType,
     UrlInvalidIpRange,
     UrlProtocolNotAllowed,
+    ValidationFailed,
 )
 from saphan.easyslip.images import MAX_IMAGE_BYTES, check_image
 
 MAX_REDIRECTS = 3
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+CREDENTIALS = "The url must not hold credentials (user:password@)"
 
 
-def allowed(address: Address, allow: Sequence[Network]) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    if any(address in net for net in allow):
-        return True
-    return address.is_global and not address.is_multicast
+def _refused(exc: BlockedURL, host: str | None = None) -> Exception:
+    """The guard's refusal as EasySlip's documented error."""
+    if isinstance(exc, CredentialsInURL):
+        return ValidationFailed(CREDENTIALS)
+    if isinstance(exc, RefusedAddress):
+        return UrlInvalidIpRange()
+    if isinstance(exc, Unresolvable) and host is not None:
+        return ImageUrlUnreachable(f"The image URL's host {host} could not be resolved")
+    return ImageUrlUnreachable("The image URL is not a valid URL")
 
 
-async def resolve(host: str, port: int, allow: Sequence[Network]) -> Address:
-    """The first address of ``host``, once every address it resolves to is allowed."""
-    try:
-        infos = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError) as exc:
-        raise ImageUrlUnreachable(f"The image URL's host {host} could not be resolved") from exc
-    addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
-    if not addresses:
-        raise ImageUrlUnreachable(f"The image URL's host {host} could not be resolved")
-    for address in addresses:
-        if not allowed(address, allow):
-            raise UrlInvalidIpRange()
-    return addresses[0]
-
-
-def check_url(url: str) -> httpx.URL:
+def check_url(url: str, guard: NetGuard) -> httpx.URL:
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, ValueError) as exc:
@@ -63,26 +59,39 @@ def check_url(url: str) -> httpx.URL:
         raise UrlProtocolNotAllowed()
     if not parsed.host:
         raise ImageUrlUnreachable("The image URL has no host")
+    try:
+        guard.check_url(url)
+    except BlockedURL as exc:
+        raise _refused(exc) from exc
     return parsed
 
 
+async def resolve(host: str, port: int, guard: NetGuard) -> str:
+    """The first address of ``host``, once every address it resolves to is admitted."""
+    try:
+        addresses = await guard.resolve(host, port)
+    except BlockedURL as exc:
+        raise _refused(exc, host) from exc
+    first = addresses[0]
+    return f"[{first}]" if first.version == 6 else str(first)
+
+
 async def fetch_image(
-    url: str, *, allow: Sequence[Network], seconds: float, client: httpx.AsyncClient
+    url: str, *, guard: NetGuard, seconds: float, client: httpx.AsyncClient
 ) -> bytes:
     """The image at ``url`` (see the module docstring), or the documented error."""
     try:
         with anyio.fail_after(seconds):
-            return await _fetch(url, allow, client)
+            return await _fetch(url, guard, client)
     except TimeoutError as exc:
         raise ImageUrlUnreachable("The image URL did not answer in time") from exc
 
 
-async def _fetch(url: str, allow: Sequence[Network], client: httpx.AsyncClient) -> bytes:
-    target = check_url(url)
+async def _fetch(url: str, guard: NetGuard, client: httpx.AsyncClient) -> bytes:
+    target = check_url(url, guard)
     for _hop in range(MAX_REDIRECTS + 1):
         port = target.port or (443 if target.scheme == "https" else 80)
-        address = await resolve(target.host, port, allow)
-        host = f"[{address}]" if address.version == 6 else str(address)
+        host = await resolve(target.host, port, guard)
         request = client.build_request(
             "GET",
             target.copy_with(host=host),
@@ -95,7 +104,7 @@ async def _fetch(url: str, allow: Sequence[Network], client: httpx.AsyncClient) 
             raise ImageUrlUnreachable() from exc
         try:
             if response.is_redirect and "location" in response.headers:
-                target = check_url(urljoin(str(target), response.headers["location"]))
+                target = check_url(urljoin(str(target), response.headers["location"]), guard)
                 continue
             if response.status_code != 200:
                 raise ImageUrlUnreachable(f"The image URL answered HTTP {response.status_code}")

@@ -67,6 +67,11 @@ REFUSED_URLS = [
     ("http://0x7f.1/", "dotted-quad"),
     ("http://0xa9.0xfe.0xa9.0xfe/", "dotted-quad"),
     ("http://3232235777/", "dotted-quad"),
+    # Non-ASCII hosts as a resolver would ask for them (UTS 46): U+2460.. are the digits 1, 2, 7
+    ("http://\u2460\u2461\u2466.0.0.1:8799/", "127.0.0.1 is loopback"),
+    ("http://\uff11\uff12\uff17.0.0.1/", "127.0.0.1 is loopback"),  # fullwidth digits
+    ("http://\u2460.example.com/", "Invalid IDNA hostname"),  # no request can be made to it
+    ("http://xn--zz.example.com/", "not a valid internationalised domain name"),
 ]
 
 ACCEPTED_URLS = [
@@ -75,6 +80,8 @@ ACCEPTED_URLS = [
     "https://1.1.1.1:8443/x?y=1",
     "http://[2606:4700:4700::1111]/hook",
     "https://hooks.example.co.th/rakmao/301",
+    "https://\u0e15\u0e31\u0e27\u0e2d\u0e22\u0e48\u0e32\u0e07.example/hook",
+    "https://xn--eckwd4c7c.xn--zckzah/hook",
 ]
 
 
