@@ -8,9 +8,11 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import insert, select
 
 from saphan.core.clock import BANGKOK, FixedClock
 from saphan.core.runtime import Runtime
+from saphan.rakmao.models import PoCounter, PoItem, PurchaseOrder
 from tests.rakmao.conftest import (
     ORG_A,
     ORG_B,
@@ -54,6 +56,31 @@ async def test_create_makes_a_draft_with_the_days_next_po_code(
         "PO-251120-0001",
         "2025-11-20 10:30:00",
     )
+
+
+async def test_a_days_ten_thousandth_po_gets_five_digits_and_its_search_text(
+    client: httpx.AsyncClient, buyer: Session, runtime: Runtime
+) -> None:
+    """PoCode's number is at least four digits, more past 9,999 (PostgreSQL makes it in SQL,
+    ``logic._created_in_one``); the stored search text and items are the create's."""
+    with runtime.db.write() as session:
+        session.execute(insert(PoCounter).values(day=dt.date(2025, 11, 20), last=9_998))
+    body = create_body(ProjectName="โครงการ ABC", VendorName="ร้าน XYZ", DocumentReference="PR-9")
+    codes = [(await create_po(client, buyer, **body))["PoCode"] for _ in range(2)]
+    assert codes == ["PO-251120-9999", "PO-251120-10000"]
+    with runtime.db.read() as session:
+        po = session.scalars(
+            select(PurchaseOrder).where(PurchaseOrder.po_code == "PO-251120-10000")
+        ).one()
+        items = session.scalars(
+            select(PoItem).where(PoItem.po_id == po.id).order_by(PoItem.line)
+        ).all()
+    assert po.search_text == "po-251120-10000\nโครงการ abc\nร้าน xyz\npr-9"
+    sent = body["PoItemDetail"]
+    assert [(i.line, i.description, i.unit) for i in items] == [
+        (n, item["Description"], item["Unit"]) for n, item in enumerate(sent)
+    ]
+    assert len(items) == len(sent) > 0
 
 
 async def test_the_document_holds_what_was_sent(client: httpx.AsyncClient, buyer: Session) -> None:
