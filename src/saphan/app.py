@@ -106,7 +106,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         return json_response({"status": "ok", "database": "ok", "version": __version__})
 
     @app.get("/metrics", include_in_schema=False)
-    async def prometheus() -> Response:
+    async def prometheus(request: Request) -> Response:
+        if not admin.bearer_matches(settings.metrics_token, request.headers.get("authorization")):
+            raise admin.AdminUnauthorized(
+                "Missing or wrong metrics token", headers={"WWW-Authenticate": "Bearer"}
+            )
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     if settings.demo:

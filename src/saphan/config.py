@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     #: Bearer token for the operator API at /admin/<service>; the admin API is off when unset.
     admin_token: SecretStr | None = None
+    #: Bearer token for /metrics; unset, /metrics is open (for a scraper on a private network).
+    metrics_token: SecretStr | None = None
     demo: bool = False
     #: Requests with a larger body are refused with 413 in the service's envelope.
     max_body_bytes: int = Field(default=1_048_576, ge=1024)

@@ -18,7 +18,7 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -108,8 +108,16 @@ def render(error: ServiceError) -> dict[str, Any]:
 def is_operator(rt: Runtime, authorization: str | None) -> bool:
     """Whether ``Authorization`` is ``Bearer <SAPHAN_ADMIN_TOKEN>`` (compared in constant time)."""
     token = rt.settings.admin_token
+    return token is not None and bearer_matches(token, authorization)
+
+
+def bearer_matches(token: SecretStr | None, authorization: str | None) -> bool:
+    """Whether ``Authorization`` is ``Bearer <token>``, compared in constant time; any request
+    matches when there is no token (``SAPHAN_METRICS_TOKEN`` unset: /metrics is open)."""
+    if token is None:
+        return True
     scheme, _, presented = (authorization or "").partition(" ")
-    if token is None or scheme.lower() != "bearer" or not presented:
+    if scheme.lower() != "bearer" or not presented:
         return False
     return hmac.compare_digest(presented.encode(), token.get_secret_value().encode())
 
