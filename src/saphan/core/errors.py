@@ -78,8 +78,9 @@ def field_path(loc: Sequence[int | str]) -> str:
     return out
 
 
-def describe_validation(errors: Sequence[Any]) -> str:
-    """One readable sentence for the first problem, naming its field.
+def describe_validation(errors: Sequence[Any], document: object = None) -> str:
+    """One readable sentence for the first problem, naming its field (``document``: the text
+    FastAPI failed to read as JSON, to say where).
 
     Our own validators (``PydanticCustomError``) carry the provider's documented wording; those
     marked ``bare`` are whole-request messages and are sent exactly as the spec writes them.
@@ -89,7 +90,7 @@ def describe_validation(errors: Sequence[Any]) -> str:
     kind = first.get("type", "")
     ctx = first.get("ctx") or {}
     if kind == "json_invalid":
-        return f"Malformed JSON body: {ctx.get('error', 'invalid JSON')}"
+        return f"Malformed JSON body: {_json_problem(ctx.get('error'), loc, document)}"
     path = field_path(loc)
     if kind == "missing" and not path:
         return "Request body is required"
@@ -99,6 +100,19 @@ def describe_validation(errors: Sequence[Any]) -> str:
     if ctx.get("bare") or not path:
         return message
     return f"{message} ({path})"
+
+
+def _json_problem(error: object, loc: Sequence[Any], document: object) -> str:
+    """The JSON reader's complaint with where it is: the standard library's messages end in
+    "at" and leave the place to its own formatting ("Unterminated string starting at"), so the
+    line and column are added to it, never a second "at"."""
+    what = str(error or "invalid JSON").removesuffix(" at").removesuffix(":")
+    pos = loc[-1] if loc else None
+    if not isinstance(pos, int) or not isinstance(document, str) or pos > len(document):
+        return what
+    line = document.count("\n", 0, pos) + 1
+    column = pos - document.rfind("\n", 0, pos)
+    return f"{what} at line {line} column {column}"
 
 
 def is_json(content_type: str | None) -> bool:
@@ -149,7 +163,8 @@ def install_error_handlers(
             request.headers.get("content-type")
         ):
             return respond(http_error(415))
-        return respond(http_error(validation_status, describe_validation(errors)))
+        message = describe_validation(errors, getattr(exc, "body", None))
+        return respond(http_error(validation_status, message))
 
     async def on_unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error", extra={"method": request.method, "route": _route(request)})
