@@ -232,7 +232,7 @@ def test_an_unreachable_depa_leaves_batches_pending(
     failed = run("depa-dp", "report", "--date", "2025-11-19", env=nowhere)
 
     assert failed.exit_code == 1
-    assert "1 batch(es) left pending for the next run" in failed.output.replace("\n", " ")
+    assert "1 batch left pending for the next run" in failed.output.replace("\n", " ")
     pending = ok(run("depa-dp", "batches", "--state", "pending"))
     assert "2025-11-19" in pending
     assert "Connection error" in pending

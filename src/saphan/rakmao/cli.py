@@ -8,6 +8,7 @@ from typing import Optional
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.table import Table
 
 from saphan.core.admin import AdminError
 from saphan.core.demo_mark import operator_settings
@@ -35,6 +36,14 @@ def _runtime() -> Runtime:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
     return Runtime.from_settings(settings)
+
+
+def _show(table: Table) -> None:
+    """At its natural width when not a terminal (Rich would assume 80 columns and cut cells)."""
+    if console.is_terminal:
+        console.print(table)
+    else:
+        Console(file=console.file, width=10_000).print(table)
 
 
 def _fail(message: str) -> typer.Exit:
@@ -96,23 +105,25 @@ def accounts_list() -> None:
             rows = [operator.account_out(a) for a in operator.list_accounts(session)]
     finally:
         rt.db.dispose()
-    console.print("id\tusername\tOrgId\torg name\tbuyer TaxId\tseller TaxId\tcreated\tdisabled")
+    table = Table(
+        "id", "username", "OrgId", "org name", "buyer TaxId", "seller TaxId", "created", "disabled"
+    )
     for a in rows:
-        fields = [
+        table.add_row(
             str(a.id),
             a.username,
-            a.orgId or "-",
-            a.orgName or "-",
-            a.buyerTaxId or "-",
-            a.sellerTaxId or "-",
+            a.orgId or "",
+            a.orgName or "",
+            a.buyerTaxId or "",
+            a.sellerTaxId or "",
             a.createdAt,
-            a.disabledAt or "-",
-        ]
-        console.print("\t".join(fields), markup=False, highlight=False)
+            a.disabledAt or "",
+        )
+    _show(table)
 
 
 @accounts_cli.command("disable")
-def accounts_disable(username: str = typer.Argument(...)) -> None:
+def accounts_disable(username: str = typer.Argument(..., help="The account's UserName.")) -> None:
     """Disable an account; every token it holds stops working at once."""
     rt = _runtime()
     try:
@@ -159,12 +170,14 @@ def keys_rotate() -> None:
 
 @keys_cli.command("list")
 def keys_list() -> None:
+    """The signing keys: kid, when made, when retired (Bangkok time)."""
     rt = _runtime()
     try:
         with rt.db.read() as session:
             rows = [operator.key_out(k) for k in operator.list_keys(session)]
     finally:
         rt.db.dispose()
-    console.print("kid\tcreated\tretired")
+    table = Table("kid", "created", "retired")
     for k in rows:
-        console.print(f"{k.kid}\t{k.createdAt}\t{k.retiredAt or '-'}", highlight=False)
+        table.add_row(k.kid, k.createdAt, k.retiredAt or "")
+    _show(table)

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from saphan.core.clock import wire_datetime
 from saphan.core.demo_mark import operator_settings
 from saphan.core.errors import ServiceError
 from saphan.core.runtime import Runtime
@@ -103,7 +104,7 @@ def messages(
             m.event_type,
             m.state,
             str(m.attempts),
-            m.created_at.isoformat(),
+            wire_datetime(m.created_at),
             "" if m.last_status is None else str(m.last_status),
             m.last_error or "",
         )

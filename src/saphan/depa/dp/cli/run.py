@@ -83,8 +83,8 @@ def _print_report(result: reporting.ReportResult) -> None:
         )
     if sent.error:
         console.print(
-            f"[red]stopped: {sent.error}; {sent.pending} batch(es) left pending for the next "
-            "run[/red]"
+            f"[red]stopped: {sent.error}; {count(sent.pending, 'batch', 'batches')} left pending"
+            " for the next run[/red]"
         )
 
 
