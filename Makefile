@@ -11,6 +11,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
+	@echo "Installing Saphan and its dependencies into $(VENV) (a minute or two the first time) ..."
 	$(BIN)/python -m pip install --quiet -e .
 	@touch $@
 

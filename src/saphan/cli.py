@@ -103,6 +103,8 @@ def serve(
         typer.secho(busy, fg=typer.colors.RED, err=True)
         raise typer.Exit(1)
     configure_logging(settings.log_level, json=settings.log_json)
+    if settings.demo:  # what the demo does before its banner, so a first start is not silent
+        typer.echo("Saphan demo: migrating the database ...", err=True)
     migrate.upgrade(settings.database_url)
     if not settings.demo:
         # Served for real from now on: the operator commands must never take it for a demo.
@@ -110,6 +112,7 @@ def serve(
     if settings.demo:
         from saphan import demo as demo_data
 
+        typer.echo("Saphan demo: loading the demo data ...", err=True)
         rt = Runtime.from_settings(settings)
         demo_data.seed(rt)
         rt.db.dispose()
