@@ -6,33 +6,28 @@ the key, and indexable so a key finds its row in one lookup. Human-chosen passwo
 Comparisons are constant-time.
 
 Argon2 is slow on purpose (about 0.1 s of a core at the production cost, with its 4 lanes on
-threads of their own), so it never runs on the event loop, and at most ``CONCURRENCY`` hashes or
-verifications run at once in a process, whoever asks (a semaphore in ``hash_password`` and
-``verify_password``): 20 logins at once no longer take every core from the event loop (they
-pushed ``/healthz`` to 1-4 s). Requests use ``PasswordWork`` (``Runtime.passwords``), which waits
-for a turn as a coroutine, so waiting logins hold neither the loop nor a worker thread.
+threads of their own), so it never runs on the event loop: requests run it through
+``Runtime.cpu`` (``core.cpu``), in turn with the other CPU-heavy steps. And at most
+``CONCURRENCY`` hashes or verifications run at once in a process, whoever asks (a semaphore in
+``hash_password`` and ``verify_password``: operator routes and commands hash on threads of their
+own).
 """
 
 from __future__ import annotations
 
 import functools
 import hmac
-import os
 import threading
-from collections.abc import Callable
-from typing import TypeVar
 
-import anyio
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from saphan.core.cpu import CONCURRENCY
+
 _passwords = PasswordHasher()
 
-#: Argon2 hashes and verifications at once in a process: half the CPUs, at least one.
-CONCURRENCY = max(1, (os.cpu_count() or 1) // 2)
+#: Argon2 hashes and verifications at once in a process, whoever asks.
 _turns = threading.BoundedSemaphore(CONCURRENCY)
-
-T = TypeVar("T")
 
 
 #: An argon2 hash made with the parameters above (of "saphan-timing-equaliser"), written here
@@ -63,7 +58,7 @@ def digests_equal(a: str, b: str) -> bool:
 
 
 def hash_password(password: str) -> str:
-    """Blocks (argon2): on a worker thread, or through ``PasswordWork`` from a request."""
+    """Blocks (argon2): on a worker thread, or through ``Runtime.cpu`` from a request."""
     with _turns:
         return _passwords.hash(password)
 
@@ -77,21 +72,3 @@ def verify_password(stored: str | None, password: str) -> bool:
             return _passwords.verify(stored or dummy, password) and stored is not None
         except (VerificationError, InvalidHashError):
             return False
-
-
-class PasswordWork:
-    """Argon2 for requests: on a worker thread, at most ``CONCURRENCY`` at once from the event
-    loop (a limiter of its own, not the worker threads' shared one); the rest wait as
-    coroutines."""
-
-    def __init__(self) -> None:
-        self._limiter = anyio.CapacityLimiter(CONCURRENCY)
-
-    async def hash(self, password: str) -> str:
-        return await self._run(hash_password, password)
-
-    async def verify(self, stored: str | None, password: str) -> bool:
-        return await self._run(verify_password, stored, password)
-
-    async def _run(self, work: Callable[..., T], *args: object) -> T:
-        return await anyio.to_thread.run_sync(work, *args, limiter=self._limiter)

@@ -1,5 +1,5 @@
 """What every service app is built from: settings, the database, the clock, and the turns at
-password hashing (``core.hashing.PasswordWork``)."""
+CPU-heavy work (``core.cpu``)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 from saphan.config import Settings
 from saphan.core.clock import Clock
+from saphan.core.cpu import CpuWork
 from saphan.core.db import Database
-from saphan.core.hashing import PasswordWork
 
 
 @dataclass
@@ -16,7 +16,7 @@ class Runtime:
     settings: Settings
     db: Database
     clock: Clock = field(default_factory=Clock)
-    passwords: PasswordWork = field(default_factory=PasswordWork)
+    cpu: CpuWork = field(default_factory=CpuWork)
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock | None = None) -> Runtime:

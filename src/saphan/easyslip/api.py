@@ -7,7 +7,6 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any, TypeVar
 
-import anyio
 import httpx
 from fastapi import APIRouter, FastAPI, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -117,7 +116,8 @@ async def _qr_texts(rt: Runtime, source: SlipInput, wanted: Callable[[str], bool
     else:
         data = source.image
     images.check_image(data)
-    return await anyio.to_thread.run_sync(images.qr_texts, data, wanted)
+    # Decoding the image and reading its QR codes: off the loop, in turn (core.cpu).
+    return await rt.cpu.run(images.qr_texts, data, wanted)
 
 
 def _is(parse: Callable[[str], object], text: str) -> bool:

@@ -11,6 +11,7 @@ from fastapi import APIRouter, FastAPI, Request
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from saphan.core.hashing import verify_password
 from saphan.core.jsonresponse import json_response
 from saphan.core.request_path import Call, runtime
 from saphan.core.runtime import Runtime
@@ -64,9 +65,9 @@ async def request_api_token(request: Request) -> Response:
         lambda s, _call: tokens.login_check(s, rt.secret, rules, credentials, now, address=address),
         write=True,
     )
-    # Off the event loop, a few at a time (argon2 is slow on purpose: core.hashing); an
-    # unknown user is verified against a dummy hash, so both cost the same.
-    ok = await rt.passwords.verify(found.password_hash, credentials.Password)
+    # Off the event loop, a few at a time (argon2 is slow on purpose: core.cpu); an unknown
+    # user is verified against a dummy hash, so both cost the same.
+    ok = await rt.cpu.run(verify_password, found.password_hash, credentials.Password)
     ring = _ring(request)
     issued = await OPEN.run_session(
         request,
