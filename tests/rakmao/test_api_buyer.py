@@ -62,7 +62,7 @@ async def test_a_days_ten_thousandth_po_gets_five_digits_and_its_search_text(
     client: httpx.AsyncClient, buyer: Session, runtime: Runtime
 ) -> None:
     """PoCode's number is at least four digits, more past 9,999 (PostgreSQL makes it in SQL,
-    ``logic._created_in_one``); the stored search text and items are the create's."""
+    ``logic._CREATE_IN_ONE``); the stored search text and items are the create's."""
     with runtime.db.write() as session:
         session.execute(insert(PoCounter).values(day=dt.date(2025, 11, 20), last=9_998))
     body = create_body(ProjectName="โครงการ ABC", VendorName="ร้าน XYZ", DocumentReference="PR-9")
