@@ -22,9 +22,10 @@ from sqlalchemy import (
     bindparam,
     cast,
     func,
+    literal,
     select,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 
 from saphan.core.clock import bangkok_date, to_utc_naive, wire_datetime
 from saphan.core.hashing import digests_equal, key_digest
@@ -82,21 +83,19 @@ def authenticate(conn: Connection, secret: bytes, api_key: str | None) -> Caller
 
 def _page(dialect: str) -> Select[Any]:
     """A page of stored records, as bytes: the driver hands them over without decoding them
-    into ``str`` (half of sqlite3's time for a page of 100), and orjson copies bytes as is."""
-    record = (
-        func.convert_to(Voucher.wire, "UTF8", type_=LargeBinary)
-        if dialect == "postgresql"
-        else cast(Voucher.wire, LargeBinary)
+    into ``str`` (half of sqlite3's time for a page of 100), and orjson copies bytes as is.
+    PostgreSQL joins them itself, into one value of one row (NULL past the end): psycopg's
+    work per row cost more than the rest of the request's database work (100 rows: ~400 ->
+    ~250 us of CPU per page, measured)."""
+    where = (
+        Voucher.dp_id == bindparam("dp_id"),
+        Voucher.seq > bindparam("after"),
+        Voucher.seq <= bindparam("last"),
     )
-    return (
-        select(record)
-        .where(
-            Voucher.dp_id == bindparam("dp_id"),
-            Voucher.seq > bindparam("after"),
-            Voucher.seq <= bindparam("last"),
-        )
-        .order_by(Voucher.seq)
-    )
+    if dialect == "postgresql":
+        joined = func.string_agg(Voucher.wire, aggregate_order_by(literal(","), Voucher.seq))
+        return select(func.convert_to(joined, "UTF8", type_=LargeBinary)).where(*where)
+    return select(cast(Voucher.wire, LargeBinary)).where(*where).order_by(Voucher.seq)
 
 
 _PAGE = Statement(_page)
@@ -114,7 +113,7 @@ def get_dp_vouchers(
         "after": after,
         "last": after + request.pageSize,
     }
-    records: list[bytes] = (
+    records: list[bytes | None] = (
         _PAGE.column(conn, **params)
         if after < caller.voucher_count  # past the end: no query (nor a bound past INTEGER)
         else []
@@ -125,7 +124,8 @@ def get_dp_vouchers(
         "totalRecords": caller.voucher_count,
         "pageSize": request.pageSize,
         "pageNumber": request.pageNumber,
-        "data": orjson.Fragment(b"[" + b",".join(records) + b"]"),
+        # SQLite: a record per row; PostgreSQL: one row, the page joined (or NULL).
+        "data": orjson.Fragment(b"[" + b",".join(r for r in records if r is not None) + b"]"),
     }
 
 
