@@ -8,9 +8,12 @@ import asyncio
 import datetime as dt
 import sqlite3
 import threading
+import time
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from decimal import Decimal
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -408,3 +411,20 @@ async def test_the_writes_are_durable_when_the_callers_are_answered(db: Database
 
     await burst(db, [partial(record_then_look, i) for i in range(20)])
     assert seen == [1] * 20
+
+
+async def test_sqlite_commits_reach_the_database_file_while_the_writer_runs(db: Database) -> None:
+    """The writer's own commits never checkpoint the WAL (``SQLiteWriter``): a thread of its
+    own does, soon after. So a row it committed is copied from the WAL into the database file
+    itself while the writer and its connection are still up (a few rows are far below the
+    1,000 pages after which SQLite would checkpoint by itself)."""
+    if not db.sqlite:
+        pytest.skip("the WAL is SQLite's")
+    marker = "in-the-file-" + uuid.uuid4().hex
+    await db.record(_recorded(marker))
+    path = Path(str(db.engine.url.database))
+    deadline = time.monotonic() + 10
+    while marker.encode() not in await asyncio.to_thread(path.read_bytes):
+        assert time.monotonic() < deadline, "the row never left the WAL"
+        await asyncio.sleep(0.05)
+    assert _refs(db) == [marker]

@@ -41,7 +41,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from saphan.core.statement import Statement
 
-__all__ = ["BATCH", "PostgresWriter", "Recorded", "Rows", "SQLiteWriter", "Work", "write_inline"]
+__all__ = [
+    "BATCH",
+    "CHECKPOINT_EVERY",
+    "PostgresWriter",
+    "Recorded",
+    "Rows",
+    "SQLiteWriter",
+    "Work",
+    "write_inline",
+]
 
 T = TypeVar("T")
 
@@ -116,13 +125,27 @@ def _runs(batch: Sequence[_Job]) -> list[list[_Job]]:
     return runs
 
 
+#: The WAL is checkpointed at most this often while the writer commits (``SQLiteWriter``).
+CHECKPOINT_EVERY = 0.25
+
+
 class SQLiteWriter:
-    """``await writer.run(work)``: ``work(connection)`` in the next shared transaction."""
+    """``await writer.run(work)``: ``work(connection)`` in the next shared transaction.
+
+    The writer's own connection never checkpoints the WAL (copies what it holds into the
+    database file and syncs the file to disk: what a commit after every 1,000 new pages did,
+    in the writer's time). A thread of its own checkpoints after commits instead, at most
+    every ``CHECKPOINT_EVERY`` seconds, without holding up the writer (a passive checkpoint
+    waits for nobody). Commits stay durable as before: written to the WAL, which a killed
+    process leaves behind. (Rakmao creates: 917 -> 1,142 a second in-process, SQLite.)"""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine  # its connections BEGIN IMMEDIATE (core.db)
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
+        self._checkpointer: threading.Thread | None = None
+        self._written = threading.Event()
+        self._stop = threading.Event()
         self._lock = threading.Lock()
 
     async def run(self, work: Work) -> Any:
@@ -136,40 +159,55 @@ class SQLiteWriter:
         if self._thread is None:
             with self._lock:
                 if self._thread is None:
+                    self._stop.clear()
                     self._thread = threading.Thread(
                         target=self._serve, name="saphan-sqlite-writer", daemon=True
                     )
+                    self._checkpointer = threading.Thread(
+                        target=self._checkpoint, name="saphan-sqlite-checkpoint", daemon=True
+                    )
                     self._thread.start()
+                    self._checkpointer.start()
 
     def close(self) -> None:
-        """Finish what is queued, then stop the thread."""
+        """Finish what is queued, then stop the threads."""
         with self._lock:
             thread, self._thread = self._thread, None
+            checkpointer, self._checkpointer = self._checkpointer, None
         if thread is not None:
             self._jobs.put(None)
             thread.join()
+        if checkpointer is not None:
+            self._stop.set()
+            self._written.set()
+            checkpointer.join()
 
     def _serve(self) -> None:
-        while True:
-            job = self._jobs.get()
-            if job is None:
-                return
-            batch = [job]
-            while len(batch) < BATCH:
-                try:
-                    more = self._jobs.get_nowait()
-                except queue.Empty:
-                    break
-                if more is None:
-                    self._jobs.put(None)  # stop after this batch
-                    break
-                batch.append(more)
-            self._commit(batch)
+        with self._engine.connect() as conn:
+            driver = conn.connection.dbapi_connection
+            assert driver is not None  # a connection just checked out has one
+            driver.execute("PRAGMA wal_autocheckpoint=0")  # ``_checkpoint`` does it
+            while True:
+                job = self._jobs.get()
+                if job is None:
+                    return
+                batch = [job]
+                while len(batch) < BATCH:
+                    try:
+                        more = self._jobs.get_nowait()
+                    except queue.Empty:
+                        break
+                    if more is None:
+                        self._jobs.put(None)  # stop after this batch
+                        break
+                    batch.append(more)
+                self._commit(conn, batch)
+                self._written.set()
 
-    def _commit(self, batch: list[_Job]) -> None:
+    def _commit(self, conn: Connection, batch: list[_Job]) -> None:
         outcomes: list[tuple[bool, Any]] = []
         try:
-            with self._engine.begin() as conn:
+            with conn.begin():
                 if len(batch) == 1:
                     outcomes.append((True, _perform(conn, batch[0].work)))
                 else:
@@ -182,6 +220,22 @@ class SQLiteWriter:
                 job.loop.call_soon_threadsafe(_settle, job.future, ok, value)
             except RuntimeError:  # its event loop has closed: nobody is waiting
                 continue
+
+    def _checkpoint(self) -> None:
+        """After the writer's commits, a passive checkpoint on a connection of its own, then
+        a rest of ``CHECKPOINT_EVERY``."""
+        driver = self._engine.raw_connection()
+        try:
+            while True:
+                self._written.wait()
+                if self._stop.is_set():
+                    return
+                self._written.clear()
+                driver.cursor().execute("PRAGMA wal_checkpoint(PASSIVE)").close()
+                if self._stop.wait(CHECKPOINT_EVERY):
+                    return
+        finally:
+            driver.close()
 
 
 def _run_in_savepoint(conn: Connection, run: list[_Job]) -> list[tuple[bool, Any]]:
