@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
-from sqlalchemy import delete
+from sqlalchemy import delete, text
 
 from saphan.core import demo_mark
 from saphan.core.db import Base
@@ -32,14 +32,23 @@ def seed(rt: Runtime) -> bool:
 
 
 def reset(rt: Runtime) -> None:
-    """Empty every table and seed again (``POST /_saphan/reset``, demo mode only). Tables that
-    triggers keep from others' rows (Rakmao's PO tallies) are emptied last: deleting the rows
-    they count changes them."""
+    """Empty every table and seed again (``POST /_saphan/reset``, demo mode only), so every id
+    is the first seeding's again. On PostgreSQL one ``TRUNCATE ... RESTART IDENTITY`` (deleted
+    rows would leave the sequences where they were: the demo's DP 1 became DP 3). On SQLite,
+    whose ids start again from the largest left, tables that triggers keep from others' rows
+    (Rakmao's PO tallies) are emptied last: deleting the rows they count changes them."""
     tables = list(reversed(Base.metadata.sorted_tables))
     kept = [table for table in tables if table.info.get("kept_by_triggers")]
     with rt.db.write() as session:
-        for table in [table for table in tables if table not in kept] + kept:
-            session.execute(delete(table))
+        if not rt.db.sqlite:
+            names = ", ".join(
+                session.get_bind().dialect.identifier_preparer.format_table(table)
+                for table in tables
+            )
+            session.execute(text(f"TRUNCATE {names} RESTART IDENTITY"))
+        else:
+            for table in [table for table in tables if table not in kept] + kept:
+                session.execute(delete(table))
     seed(rt)
 
 
