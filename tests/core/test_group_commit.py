@@ -428,3 +428,15 @@ async def test_sqlite_commits_reach_the_database_file_while_the_writer_runs(db: 
         assert time.monotonic() < deadline, "the row never left the WAL"
         await asyncio.sleep(0.05)
     assert _refs(db) == [marker]
+
+
+async def test_sqlite_a_database_that_cannot_be_opened_fails_the_write(tmp_path: Path) -> None:
+    """The writer's connection is opened for its first batch: if it cannot be, that batch's
+    callers get the error (nothing waits forever), and the writer serves the next batch."""
+    database = Database(f"sqlite:///{tmp_path}/missing/folder/saphan.db")
+    try:
+        for _ in range(2):
+            with pytest.raises(sqlalchemy.exc.OperationalError):
+                await asyncio.wait_for(database.run(lambda _conn: None, write=True), 10)
+    finally:
+        await database.aclose()

@@ -28,7 +28,9 @@ instead of one per row).
 from __future__ import annotations
 
 import asyncio
+import logging
 import queue
+import sqlite3
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -37,6 +39,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from saphan.core.statement import Statement
@@ -53,6 +56,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+log = logging.getLogger("saphan.db")
 
 #: At most this many requests' writes share a transaction.
 BATCH = 64
@@ -183,10 +187,8 @@ class SQLiteWriter:
             checkpointer.join()
 
     def _serve(self) -> None:
-        with self._engine.connect() as conn:
-            driver = conn.connection.dbapi_connection
-            assert driver is not None  # a connection just checked out has one
-            driver.execute("PRAGMA wal_autocheckpoint=0")  # ``_checkpoint`` does it
+        conn: Connection | None = None
+        try:
             while True:
                 job = self._jobs.get()
                 if job is None:
@@ -201,8 +203,25 @@ class SQLiteWriter:
                         self._jobs.put(None)  # stop after this batch
                         break
                     batch.append(more)
+                try:
+                    conn = conn or self._connect()
+                except Exception as exc:  # the database cannot be opened: this batch fails
+                    self._answer(batch, [(False, exc)] * len(batch))
+                    continue
                 self._commit(conn, batch)
                 self._written.set()
+        finally:
+            if conn is not None:
+                conn.close()
+
+    def _connect(self) -> Connection:
+        """The writer's connection, kept while it runs; it leaves checkpoints to
+        ``_checkpoint``."""
+        conn = self._engine.connect()
+        driver = conn.connection.dbapi_connection
+        assert driver is not None  # a connection just checked out has one
+        driver.execute("PRAGMA wal_autocheckpoint=0")
+        return conn
 
     def _commit(self, conn: Connection, batch: list[_Job]) -> None:
         outcomes: list[tuple[bool, Any]] = []
@@ -215,6 +234,10 @@ class SQLiteWriter:
                         outcomes += _run_in_savepoint(conn, run)
         except BaseException as exc:  # the lone piece, or the commit itself, failed
             outcomes = [(False, exc)] * len(batch)
+        self._answer(batch, outcomes)
+
+    @staticmethod
+    def _answer(batch: list[_Job], outcomes: list[tuple[bool, Any]]) -> None:
         for job, (ok, value) in zip(batch, outcomes, strict=True):
             try:
                 job.loop.call_soon_threadsafe(_settle, job.future, ok, value)
@@ -223,19 +246,24 @@ class SQLiteWriter:
 
     def _checkpoint(self) -> None:
         """After the writer's commits, a passive checkpoint on a connection of its own, then
-        a rest of ``CHECKPOINT_EVERY``."""
-        driver = self._engine.raw_connection()
+        a rest of ``CHECKPOINT_EVERY``. One that fails is tried again after the next commits."""
+        driver: Any = None
         try:
             while True:
                 self._written.wait()
                 if self._stop.is_set():
                     return
                 self._written.clear()
-                driver.cursor().execute("PRAGMA wal_checkpoint(PASSIVE)").close()
+                try:
+                    driver = driver or self._engine.raw_connection()
+                    driver.cursor().execute("PRAGMA wal_checkpoint(PASSIVE)").close()
+                except (sqlite3.Error, DBAPIError) as exc:
+                    log.warning("WAL checkpoint failed: %s", exc)
                 if self._stop.wait(CHECKPOINT_EVERY):
                     return
         finally:
-            driver.close()
+            if driver is not None:
+                driver.close()
 
 
 def _run_in_savepoint(conn: Connection, run: list[_Job]) -> list[tuple[bool, Any]]:
