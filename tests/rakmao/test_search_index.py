@@ -15,7 +15,7 @@ from sqlalchemy import func, insert, select, text
 from saphan.core.runtime import Runtime
 from saphan.rakmao.logic import search_text
 from saphan.rakmao.models import PoTally, PurchaseOrder
-from saphan.rakmao.reading import Searches
+from saphan.rakmao.reading import Positions, Searches
 from tests.rakmao.conftest import (
     ORG_A,
     ORG_B,
@@ -379,18 +379,37 @@ async def test_a_search_with_too_many_matches_is_not_kept(
 
 
 async def test_pages_without_keyword_follow_the_order_of_a_scan(
-    client: httpx.AsyncClient, buyer: Session, seller: Session, runtime: Runtime
+    client: httpx.AsyncClient, buyer: Session, seller: Session, runtime: Runtime, app: Any
 ) -> None:
-    """Pages found on the list index alone, then read (``reading._plain_page``): every page of
-    every list, in order, with ties on the creation time broken by PoCode."""
+    """Pages found on the list index alone, then read (``reading._plain_list``), and deep pages
+    started from kept positions (``reading.Positions``, here every 7th PO): every page of
+    every list, in order, ties on the creation time broken by PoCode, before and after writes
+    made outside the request path."""
+    positions = Positions(step=7)
+    po_app(app).state.rakmao_positions = positions
     rng = random.Random(3)
     rows = [_row(ORG_A if rng.random() < 0.8 else ORG_B, i, rng) for i in range(250)]
     for row in rows[:20]:
         row["created_at"] = dt.datetime(2025, 11, 2)  # the same time: PoCode decides
     with runtime.db.write() as session:
         session.execute(insert(PurchaseOrder), rows)
-    for who, side, party in ((buyer, "Buyer", ORG_A), (seller, "Seller", SELLER_TAX)):
-        for status in (0, 1, 3):
+    lists = [
+        (who, side, party, status)
+        for who, side, party in ((buyer, "Buyer", ORG_A), (seller, "Seller", SELLER_TAX))
+        for status in (0, 1, 3)
+    ]
+
+    async def agree() -> None:
+        for who, side, party, status in lists:
             expected = scanned(runtime, side, party, "", status)
             assert len(expected) > (7 if status else 70) or (side, status) == ("Seller", 3)
             assert await listed(client, who, f"{side}/{party}", "", status) == expected
+
+    await agree()  # deep pages note the revision; the second works the positions out
+    assert len(positions) == 5  # every list but the seller's Drafts (none: never sent)
+    await agree()  # from the kept positions
+    with runtime.db.write() as session:
+        session.execute(insert(PurchaseOrder), [_row(ORG_A, 900, random.Random(9))])
+        session.execute(text("UPDATE rakmao_po SET status = 1 WHERE status = 4"))
+    await agree()  # the revision moved: by offset, then positions worked out again
+    await agree()

@@ -226,5 +226,6 @@ def create_app(rt: Runtime) -> FastAPI:
     app.state.rakmao_keys = keys.KeyRing(rt.secret)
     app.state.rakmao_accounts = accounts(rt)
     app.state.rakmao_searches = reading.Searches()
+    app.state.rakmao_positions = reading.Positions()
     webhook_login.SIGNER.configure(rt, app.state.rakmao_keys)
     return app

@@ -95,15 +95,19 @@ RefQ = Annotated[str | None, Query(max_length=64, description="GUID")]
 
 async def respond_list(request: Request, side: logic.Side, key: str) -> Response:
     """A list route: the caller's POs as buyer org ``key`` or seller ``key``. A Keyword search
-    whose matches this process does not hold may read many POs: it runs again as a ``slow``
-    read (off the event loop on SQLite)."""
+    whose matches this process does not hold, or a deep page whose list's positions are to be
+    worked out, may read many POs: it runs again as a ``slow`` read (off the event loop on
+    SQLite)."""
     call = await PATH.call(request)
     params = _list_params(request)
     party = _scope(call.caller, side, key)
     searches: reading.Searches = request.app.state.rakmao_searches
+    positions: reading.Positions = request.app.state.rakmao_positions
 
     def work(conn: Connection, scan: bool) -> dict[str, Any] | None:
-        return reading.list_pos(conn, side, party, **params, searches=searches, scan=scan)
+        return reading.list_pos(
+            conn, side, party, **params, searches=searches, positions=positions, scan=scan
+        )
 
     db = call.rt.db
     found = await db.run(lambda conn: work(conn, False), write=False)
