@@ -14,13 +14,17 @@ What the test does as the reader would:
   its address, as a reader who ran ``make demo PORT=N`` would. ``make demo`` prints a random
   operator token; the pages write it ``demo-XXXXXXXXXXXXXXXXXXXXXXXX`` (24 X's, where the reader
   pastes the printed one), which is replaced by the test server's.
+- Each page starts from the demo data (``POST /_saphan/reset`` before it), as on a fresh clone
+  after ``make demo``: pages do not depend on one another's leftovers.
+- ``saphan`` is not on the reader's ``PATH`` (``make demo`` installs it into ``.venv``): every
+  block, skipped or not, runs it as ``.venv/bin/saphan``, as the README and the banner say.
 - Every ``curl`` answer is recorded: none may be a 5xx, and a 4xx only where the block says it
   shows one, with ``# -> 4xx`` (or the status itself, ``# -> 403``) on the command's last line.
 
 Blocks that install or start things (``make demo``, ``make test``, ``pip install``, a server
-that runs until stopped) or that show a deployment rather than the demo, are skipped by a marker
-on the line before the fence: ``<!-- doc-test: skip, <why> -->``. Every skipped block has its
-reason, and no runnable block may need ``jq`` (not installed on a fresh machine) or hold a URL
+that runs until stopped) or that need what a test cannot have (the real depa), are skipped by a
+marker on the line before the fence: ``<!-- doc-test: skip, <why> -->``. Every skipped block has
+its reason, and no runnable block may need ``jq`` (not installed on a fresh machine) or hold a URL
 with characters that are not url-encoded.
 """
 
@@ -34,6 +38,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.conftest import LiveServer, start_live_server
@@ -54,6 +59,9 @@ CURL = (
 )
 ANSWER = re.compile(r"^doc-test-answer (\d{3}) (\S*)$", re.MULTILINE)
 BLOCK_START = re.compile(r"^doc-test-block (\d+)$", re.MULTILINE)
+#: ``saphan`` run as a command of its own (not ``.venv/bin/saphan``): at a line's start, after
+#: variable assignments, or after ``$(``, ``|``, ``&&``, ``;``.
+BARE_SAPHAN = re.compile(r"(^|[;&|(]\s*|^(\s*\w+=\S*\s+)+)saphan\s", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -163,6 +171,8 @@ def test_every_skipped_block_says_why_and_runnable_blocks_need_nothing_uninstall
             if "doc-test:" in line and not SKIP.search(line):
                 problems.append(f"{page.relative_to(REPO)}:{number + 1}: marker without a reason")
         for block in blocks(page):
+            if BARE_SAPHAN.search(block.text):
+                problems.append(f"{block.where}: runs saphan, which is .venv/bin/saphan")
             if block.skip is not None:
                 continue
             if re.search(r"\bjq\b", block.text):
@@ -180,6 +190,8 @@ def test_the_pages_shell_blocks_run_as_written(
     page_blocks = blocks(page)
     if not any(block.skip is None for block in page_blocks):
         pytest.skip(f"{page.relative_to(REPO)} has no shell block to run")
+    reset = httpx.post(f"{demo_server.base_url}/_saphan/reset", timeout=120)
+    assert reset.status_code == 200, reset.text
     done = subprocess.run(
         ["bash", "-c", script(page_blocks, demo_server.base_url)],
         cwd=clone,
