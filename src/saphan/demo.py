@@ -105,4 +105,9 @@ def print_banner(base_url: str, admin_token: str | None, console: Console | None
         console.print(f"  Authorization: Bearer {admin_token}")
         for service in OPERATED:
             console.print(f"  docs      {base_url}/admin/{service}/docs")
+    console.print(
+        "[bold]Operator commands[/bold] (from this directory: a demo database needs no"
+        " SAPHAN_SECRET_KEY)"
+    )
+    console.print("  .venv/bin/saphan --help  (moi, depa, rakmao, easyslip, webhooks ...)")
     console.print(f"Reset demo data: curl -X POST {base_url}/_saphan/reset")

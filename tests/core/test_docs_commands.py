@@ -30,6 +30,7 @@ with characters that are not url-encoded.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import secrets
@@ -40,7 +41,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from rich.console import Console
 
+from saphan import demo
 from tests.conftest import LiveServer, start_live_server
 
 pytestmark = pytest.mark.live
@@ -181,6 +184,15 @@ def test_every_skipped_block_says_why_and_runnable_blocks_need_nothing_uninstall
                 if not url.isascii():
                     problems.append(f"{block.where}: {url} is not url-encoded")
     assert not problems, "\n".join(problems)
+
+
+def test_the_banner_runs_saphan_as_the_pages_do() -> None:
+    out = io.StringIO()
+    demo.print_banner("http://localhost:8000", TOKEN, Console(file=out, width=400))
+    lines = [line.strip() for line in out.getvalue().splitlines()]
+    commands = [line for line in lines if ".venv/bin/saphan " in line]
+    assert len(commands) == 2, lines  # a slip to make, and the operator commands
+    assert not [line for line in lines if BARE_SAPHAN.search(line.split(": ", 1)[-1])]
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(REPO)) for p in PAGES])
