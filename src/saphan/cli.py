@@ -78,7 +78,7 @@ def cannot_listen(host: str, port: int) -> str | None:
             reason = (exc.strerror or str(exc)).lower()
             return (
                 f"cannot listen on {host}:{port}: {reason}; stop what listens there or choose"
-                " another port (saphan serve --port N, make demo PORT=N)"
+                f" another port ({cli_help.invoked_as()} serve --port N, make demo PORT=N)"
             )
     return None
 

@@ -8,16 +8,21 @@
   paragraph that starts with ``\\b`` keeps its lines, as in click), and the terminal wraps it.
 
 ``install()`` sets both once, for the ``saphan`` command (``saphan.cli`` calls it).
+``invoked_as()`` names the command in what the commands print ("link the rest with: ...") as
+this shell runs it: ``.venv/bin/saphan`` after ``make demo``, as the docs write it.
 """
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
 from typing import Any
 
 from typer import rich_utils
 from typer.core import TyperArgument, TyperOption
 
-__all__ = ["install", "join_lines", "value_name"]
+__all__ = ["install", "invoked_as", "join_lines", "value_name"]
 
 #: Typer's tag (without its angle brackets) -> click's name for the value.
 NAMES = {
@@ -72,3 +77,17 @@ def install() -> None:
     rich_utils._fix_linebreaks = join_lines
     TyperOption.display_type_rich = _option_value  # type: ignore[method-assign]
     TyperArgument.display_type_rich = _argument_value  # type: ignore[method-assign,assignment]
+
+
+def invoked_as() -> str:
+    """How to run ``saphan`` again from this shell: the path it was started by
+    (``.venv/bin/saphan``) when its folder is not on ``PATH``; plain ``saphan`` when it is, or
+    when it was not started as the ``saphan`` script (``python -m saphan``, tests)."""
+    started = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
+    if started is None or started.name != "saphan":
+        return "saphan"
+    folder = started.parent.resolve()
+    on_path = {
+        Path(part).resolve() for part in os.environ.get("PATH", "").split(os.pathsep) if part
+    }
+    return "saphan" if folder in on_path else str(started)

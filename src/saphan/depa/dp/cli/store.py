@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 from sqlalchemy import func, select
 
+from saphan.cli_help import invoked_as
 from saphan.core.clock import wire_datetime
 from saphan.core.errors import ServiceError
 from saphan.core.words import count
@@ -86,7 +87,7 @@ def sync() -> None:
         result = syncing.sync(ctx.rt.db, client, ctx.rt.secret, ctx.rt.clock.now, on_page=advance)
     print_sync(result)
     if result.conflicts or result.unmatched:
-        console.print("link the rest with: saphan depa-dp link VOUCHER APP_USER_ID")
+        console.print(f"link the rest with: {invoked_as()} depa-dp link VOUCHER APP_USER_ID")
 
 
 def print_sync(result: syncing.SyncResult) -> None:
@@ -102,7 +103,7 @@ def print_sync(result: syncing.SyncResult) -> None:
     if result.unmatched:
         shown = result.unmatched[:SHOWN]
         more = len(result.unmatched) - len(shown)
-        tail = f" and {more} more (saphan depa-dp vouchers --unlinked)" if more else ""
+        tail = f" and {more} more ({invoked_as()} depa-dp vouchers --unlinked)" if more else ""
         console.print("unmatched: " + ", ".join(shown) + tail)
     for conflict in result.conflicts:
         console.print(
