@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
 
 from saphan.core.errors import describe_validation, http_error, is_json
+from saphan.core.openapi_text import JSON_VALUE, say_text_rule
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -70,7 +71,10 @@ def document_request_models(app: FastAPI, models: Sequence[type[BaseModel]]) -> 
         _, defs = models_json_schema(
             [(m, "validation") for m in models], ref_template="#/components/schemas/{model}"
         )
-        schema.setdefault("components", {}).setdefault("schemas", {}).update(defs.get("$defs", {}))
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        schemas.update(defs.get("$defs", {}))
+        if JSON_VALUE in schemas:  # the document says the text rule: of these models too
+            say_text_rule(schema)
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from saphan.core.body import document_request_models
 from saphan.core.errors import Renderer, install_error_handlers
 from saphan.core.jsonresponse import ORJSONResponse
+from saphan.core.openapi_text import say_text_rule
 from saphan.core.runtime import Runtime
 
 #: FastAPI's built-in OpenTelemetry hooks, off: they look up the global providers on every
@@ -50,7 +51,8 @@ def create_service_app(
 
 def drop_validation_422(app: FastAPI) -> None:
     """FastAPI documents a 422 for every route with parameters; the services answer those as
-    400 in their own envelope, which the routes document themselves."""
+    400 in their own envelope, which the routes document themselves. The document also says
+    what text the input boundary takes (``core.openapi_text``)."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -63,7 +65,7 @@ def drop_validation_422(app: FastAPI) -> None:
         schemas = schema.get("components", {}).get("schemas", {})
         for name in ("HTTPValidationError", "ValidationError"):
             schemas.pop(name, None)
-        app.openapi_schema = schema
+        app.openapi_schema = say_text_rule(schema)
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
