@@ -6,7 +6,15 @@ import datetime as dt
 import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 
 MAX_USAGE_RECORDS = 100
@@ -36,6 +44,19 @@ WireDate = Annotated[
 ]
 
 
+def _integral(value: Any) -> Any:
+    """A JSON number with a zero fraction (``3062.0``) as the integer it is; ``3062.5``, ``"5"``
+    and ``true`` stay what they are, for the strict check to refuse."""
+    if type(value) is float and value.is_integer():
+        return int(value)
+    return value
+
+
+#: An integer field: JSON Schema's ``integer`` is a value, not a spelling, so ``3062.0`` is one
+#: (the OpenAPI document says ``integer``; docs/depa.md, "Types").
+WireInt = Annotated[int, BeforeValidator(_integral)]
+
+
 #: (NUL, which PostgreSQL text cannot hold, never gets here: the input boundary refuses it in
 #: any text, ``core.boundary``.)
 VoucherCode = Annotated[str, Field(min_length=1, max_length=50)]
@@ -50,8 +71,8 @@ class _Request(BaseModel):
 class GetDPVouchersRequest(_Request):
     model_config = ConfigDict(json_schema_extra={"examples": [{"pageNumber": 1, "pageSize": 500}]})
 
-    pageNumber: int = Field(ge=1, le=MAX_INT, description="Page number starting from 1")
-    pageSize: int = Field(ge=1, le=MAX_PAGE_SIZE, description="Records per page (max 500)")
+    pageNumber: WireInt = Field(ge=1, le=MAX_INT, description="Page number starting from 1")
+    pageSize: WireInt = Field(ge=1, le=MAX_PAGE_SIZE, description="Records per page (max 500)")
 
 
 class VoucherUsageRecord(_Request):
@@ -60,8 +81,8 @@ class VoucherUsageRecord(_Request):
     appUserId: AppUserId = Field(
         min_length=1, max_length=100, description="User's app account in DP's system"
     )
-    accessCount: int = Field(ge=0, le=1_000_000, description="Number of accesses on that date")
-    accessTime: int = Field(ge=0, le=1440, description="Total time in minutes (0..1440)")
+    accessCount: WireInt = Field(ge=0, le=1_000_000, description="Number of accesses on that date")
+    accessTime: WireInt = Field(ge=0, le=1440, description="Total time in minutes (0..1440)")
     lat: float = Field(default=0, ge=-90, le=90, description="Latitude (0 if unavailable)")
     lon: float = Field(default=0, ge=-180, le=180, description="Longitude (0 if unavailable)")
 
@@ -222,8 +243,8 @@ class UsageRow(BaseModel):
     voucherCode: str = Field(examples=["DV-BHRDV9XXXX"])
     accessDate: str = Field(examples=["2025-11-16"])
     appUserId: str = Field(examples=["appUserIdYYYYY1"])
-    accessCount: int = Field(examples=[5])
-    accessTime: int = Field(examples=[180])
+    accessCount: WireInt = Field(examples=[5])
+    accessTime: WireInt = Field(examples=[180])
     lat: float = Field(description="Single precision: 6 significant digits", examples=[13.1235])
     lon: float = Field(description="Single precision: 6 significant digits", examples=[100.123])
     createdTime: str = Field(examples=["2025-11-16 12:19:52"])
