@@ -30,6 +30,12 @@ def without(name: str) -> dict[str, Any]:
         (create_body(RfqId=12), "Input should be a valid string (RfqId)"),
         (create_body(GrandTotal=-1), "Input should be greater than or equal to 0 (GrandTotal)"),
         (create_body(SubTotal="abc"), "Input should be a valid decimal (SubTotal)"),
+        # Strings of money as the OpenAPI document's pattern writes them, and no other (item 9)
+        (create_body(TotalItem=""), "Input should be a valid decimal (TotalItem)"),
+        (create_body(SubTotal=" 500"), "Input should be a valid decimal (SubTotal)"),
+        (create_body(SubTotal="5e2"), "Input should be a valid decimal (SubTotal)"),
+        (create_body(SubTotal="+500"), "Input should be a valid decimal (SubTotal)"),
+        (create_body(SubTotal="1.23456"), "Input should be a valid decimal (SubTotal)"),
         (create_body(VatRate=1.23456), "Decimal input should have no more than 4 decimal places"),
         (create_body(GrandTotal=12345678901234567), "Decimal input should have no more than 15"),
         (create_body(CreateType=9), "Input should be 1, 2 or 3 (CreateType)"),

@@ -40,6 +40,27 @@ async def test_an_undeliverable_endpoint_is_refused_at_registration(
     assert stored(runtime) == (0, 0)
 
 
+@pytest.mark.parametrize(
+    "endpoint",
+    ["HTTP://250.250.250.200*", "http://a*.example.com/hook", "http://hooks..example.com/"],
+)
+async def test_an_ascii_host_that_is_no_name_is_refused_at_registration(
+    client: httpx.AsyncClient, seller: Session, runtime: Runtime, endpoint: str
+) -> None:
+    """The OpenAPI document's pattern, held by the server for ASCII hosts (issue 13 item 9:
+    schemathesis found ``HTTP://250.250.250.200*`` registered)."""
+    response = await register(client, seller, Endpoint=endpoint)
+
+    assert response.status_code == 400, response.text
+    assert response.json() == {
+        "status": 400,
+        "message": "the host must be a name of letters, digits and hyphens or an address"
+        " (Endpoint)",
+        "data": None,
+    }
+    assert stored(runtime) == (0, 0)
+
+
 async def test_an_update_to_an_undeliverable_endpoint_changes_nothing(
     client: httpx.AsyncClient, seller: Session, runtime: Runtime
 ) -> None:

@@ -34,10 +34,16 @@ def _body(model: str) -> dict[str, Any]:
     """The body: the bare JSON string (the spec's example), the object, or plain text."""
     bare = {"type": "string", "minLength": 1, "maxLength": 4096}
     either = {"anyOf": [bare, {"$ref": f"#/components/schemas/{model}"}]}
+    # Plain text is the value itself: blank is no body (400), and no line holds a control
+    # character but tab (the input boundary).
+    text = {
+        **bare,
+        "pattern": r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*[^\x00-\x20][^\x00-\x08\x0b\x0c\x0e-\x1f]*$",
+    }
     return {
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": either}, "text/plain": {"schema": bare}},
+            "content": {"application/json": {"schema": either}, "text/plain": {"schema": text}},
         }
     }
 

@@ -8,9 +8,10 @@ names in any case; query parameters are matched case-insensitively too.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Path, Request
+from pydantic import WithJsonSchema
 from starlette.responses import Response
 
 from saphan.core.runtime import Runtime
@@ -30,9 +31,11 @@ from saphan.rakmao.routing import (
     respond_list,
 )
 from saphan.rakmao.schemas import (
+    STATUS_NAMES,
     BuyerDocument,
     BuyerListItem,
     ChangeStatus,
+    ChangeStatusInBody,
     Created,
     CreatePo,
     EditPo,
@@ -91,25 +94,30 @@ async def _status(request: Request, po_id: str, path_status: int | None) -> Resp
     )
 
 
-_STATUS_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ChangeStatus"}}},
+def _status_body(model: str) -> dict[str, Any]:
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model}"}}},
+        }
     }
-}
 
 
 @router.put(
     "/Buyer/{PoId}/Status/{Status}",
     response_model=Envelope[bool],
     operation_id="ChangeStatus",
-    openapi_extra=_STATUS_BODY,
+    openapi_extra=_status_body("ChangeStatus"),
     responses=SCOPED,
 )
 async def change_status(
     request: Request,
     PoId: PoIdPath,
-    Status: Annotated[int, Path(description="POStatusEnum", ge=-7, le=4)],
+    Status: Annotated[
+        int,
+        Path(description="POStatusEnum", ge=-7, le=4),
+        WithJsonSchema({"type": "integer", "enum": sorted(STATUS_NAMES)}),
+    ],
     authorization: Authorization = None,
 ) -> Response:
     """Move your PO to another status (docs/rakmao.md has the table of allowed moves).
@@ -121,7 +129,7 @@ async def change_status(
     "/Buyer/{PoId}/Status",
     response_model=Envelope[bool],
     operation_id="ChangeStatusByBody",
-    openapi_extra=_STATUS_BODY,
+    openapi_extra=_status_body("ChangeStatusInBody"),
     responses=SCOPED,
 )
 async def change_status_by_body(
@@ -218,6 +226,7 @@ def create_app(rt: Runtime) -> FastAPI:
             CreatePo,
             EditPo,
             ChangeStatus,
+            ChangeStatusInBody,
             SellerAction,
             RegisterWebhook,
             UpdateWebhook,

@@ -7,11 +7,21 @@ examples send some (``CreateType`` and ``PoId`` in the edit example).
 
 from __future__ import annotations
 
+import re
 import uuid
 from decimal import Decimal
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import AfterValidator, AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+)
+from pydantic_core import PydanticCustomError
 
 T = TypeVar("T")
 
@@ -28,8 +38,39 @@ Guid = Annotated[
     Field(max_length=64, json_schema_extra={"format": "uuid"}),
     AfterValidator(_guid),
 ]
-#: Money and quantities: exact, never negative, at most 15 significant digits and 4 decimals.
-Money = Annotated[Decimal, Field(ge=0, max_digits=15, decimal_places=4, allow_inf_nan=False)]
+#: A decimal written as a string: digits, at most 11 before the point and 4 after it.
+MONEY_PATTERN = r"^[0-9]{1,11}(\.[0-9]{1,4})?$"
+_MONEY_TEXT = re.compile(MONEY_PATTERN)
+
+
+def _money_text(value: Any) -> Any:
+    """A string is a decimal only as ``MONEY_PATTERN`` writes it (``"12.50"``; not ``""``,
+    ``" 1"``, ``"1e3"`` or ``"+1"``), which is what the OpenAPI document says."""
+    if isinstance(value, str) and _MONEY_TEXT.fullmatch(value) is None:
+        raise PydanticCustomError("decimal_parsing", "Input should be a valid decimal")
+    return value
+
+
+#: Money and quantities: exact, never negative, at most 15 significant digits and 4 decimals;
+#: a JSON number (the spec's type) or a string of one (docs/rakmao.md, "Money").
+Money = Annotated[
+    Decimal,
+    Field(ge=0, max_digits=15, decimal_places=4, allow_inf_nan=False),
+    BeforeValidator(_money_text),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {
+                    "type": "number",
+                    "minimum": 0,
+                    "maximum": 99999999999.9999,
+                    "multipleOf": 0.0001,
+                },
+                {"type": "string", "pattern": MONEY_PATTERN},
+            ]
+        }
+    ),
+]
 Text = Annotated[str, Field(max_length=300)]
 LongText = Annotated[str, Field(max_length=2000)]
 Small = Annotated[int, Field(ge=0, le=1_000_000)]
@@ -175,10 +216,19 @@ def _capitalised(value: object) -> object:
     return value.capitalize() if isinstance(value, str) else value
 
 
+#: A POStatusEnum value, as the document says it (the rules refuse any other: 400).
+StatusValue = Annotated[
+    int,
+    WithJsonSchema(
+        {"type": "integer", "enum": sorted(STATUS_NAMES), "description": "POStatusEnum"}
+    ),
+]
+
+
 class ChangeStatus(_Request):
     """``Status`` may come in the path (``/Status/{Status}``), the body, or both (equal)."""
 
-    Status: int | None = Field(default=None, description="POStatusEnum")
+    Status: StatusValue | None = Field(default=None, description="POStatusEnum")
     PoId: Guid | None = None
     CreateByUserId: Annotated[str, Field(max_length=100)]
     CreateByUserName: Text
@@ -190,6 +240,13 @@ class ChangeStatus(_Request):
             description='"Buyer" or "Admin"; the spec\'s example calls it ActionBy, also accepted',
         )
     )
+
+
+class ChangeStatusInBody(ChangeStatus):
+    """The body of ``PUT /Buyer/{PoId}/Status`` as its document says it: without a ``Status``
+    in the path, the body must carry one (the route reads ``ChangeStatus``; the rules say so)."""
+
+    Status: StatusValue = Field(description="POStatusEnum")
 
 
 # -- seller --------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Path, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, WithJsonSchema
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
@@ -20,6 +20,7 @@ from saphan.core.request_path import Call
 from saphan.rakmao import hooks
 from saphan.rakmao.routing import Authorization
 from saphan.rakmao.schemas import Envelope
+from saphan.rakmao.status import EVENT_NAMES
 from saphan.rakmao.tokens import Caller
 from saphan.rakmao.webhook_schemas import RegisterWebhook, UpdateWebhook, WebhookView
 from saphan.rakmao.wire import PATH, forget_account, success
@@ -28,7 +29,15 @@ T = TypeVar("T")
 router = APIRouter()
 SECRET_HEADER = "Webhook-Secret"  # noqa: S105 (a header name)
 TypePath = Annotated[
-    str, Path(description="The webhook type: 301, 302, 303 or 402", examples=["301"])
+    str,
+    Path(description="The webhook type: 301, 302, 303 or 402", examples=["301"]),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "enum": [str(n) for n in EVENT_NAMES] + list(EVENT_NAMES.values()),
+            "description": "The webhook type: 301, 302, 303 or 402, or its name",
+        }
+    ),
 ]
 _SCOPED: dict[int | str, dict[str, Any]] = {
     403: {"model": Envelope[None], "description": "A type of the other side"},
