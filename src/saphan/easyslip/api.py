@@ -20,6 +20,7 @@ from saphan.core.fresh import FreshCache
 from saphan.core.hashing import key_digest
 from saphan.core.jsonresponse import json_response
 from saphan.core.netguard import NetGuard
+from saphan.core.openapi_text import TEXT_PATTERN
 from saphan.core.request_path import RequestPath, runtime
 from saphan.core.runtime import Runtime
 from saphan.core.service import create_service_app
@@ -32,6 +33,7 @@ from saphan.easyslip.logic.auth import Caller, KeyHolder, admit, bearer_key, fin
 from saphan.easyslip.logic.info import info
 from saphan.easyslip.logic.quota import billing_start
 from saphan.easyslip.schemas import (
+    AMOUNT_PATTERN,
     BankAccountCreate,
     BankAccountListResponse,
     BankAccountResponse,
@@ -196,17 +198,26 @@ async def banks(request: Request, _key: ApiKey = None) -> Response:
     )
 
 
+#: The form as ``inputs.read_input`` reads it: the image file, the options as text, at most 20
+#: fields; any other field is text and ignored, but payload, base64 and url would be a second
+#: source (the image is the one), which is refused.
 _MULTIPART: dict[str, Any] = {
     "schema": {
         "type": "object",
         "properties": {
             "image": {"type": "string", "format": "binary"},
-            "remark": {"type": "string"},
+            "remark": {"type": "string", "minLength": 1, "maxLength": 255},
             "matchAccount": {"type": "string", "enum": ["true", "false"]},
-            "matchAmount": {"type": "string"},
+            "matchAmount": {"type": "string", "pattern": AMOUNT_PATTERN},
             "checkDuplicate": {"type": "string", "enum": ["true", "false"]},
         },
         "required": ["image"],
+        "maxProperties": 20,
+        "propertyNames": {
+            "pattern": TEXT_PATTERN,
+            "not": {"enum": ["payload", "base64", "url"]},
+        },
+        "additionalProperties": {"type": "string", "pattern": TEXT_PATTERN},
     }
 }
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 
 from saphan.core.boundary import NameText
 from saphan.easyslip.banks import BY_CODE
@@ -20,7 +20,35 @@ Remark = Annotated[str, Field(min_length=1, max_length=255)]
 #: A name that is stored and shown: one line, no control or bidi formatting characters (the
 #: rule for names, ``core.boundary``).
 Text200 = Annotated[str, Field(min_length=1, max_length=200), NameText]
-Amount = Annotated[Decimal, Field(gt=0, le=Decimal("1000000000"), allow_inf_nan=False)]
+#: The document's pattern for an amount written as a string (the server reads any decimal).
+AMOUNT_PATTERN = r"^[1-9][0-9]{0,8}(\.[0-9]{1,2})?$"
+Amount = Annotated[
+    Decimal,
+    Field(gt=0, le=Decimal("1000000000"), allow_inf_nan=False),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "exclusiveMinimum": 0, "maximum": 1000000000},
+                {"type": "string", "pattern": AMOUNT_PATTERN},
+            ]
+        }
+    ),
+]
+#: The document's pattern for an image URL: http(s), no user:password@ (refused: a URL with
+#: credentials is VALIDATION_ERROR), no whitespace or control character. Whether its host
+#: resolves to an address the guard admits, answers, and serves an image are answers of their
+#: own (URL_INVALID_IP_RANGE, IMAGE_URL_UNREACHABLE, INVALID_IMAGE_TYPE), no document's.
+URL_PATTERN = r"^https?://[^\x00-\x20\x7f/?#@\\]+([/?#][^\x00-\x20\x7f]*)?$"
+ImageUrl = Annotated[
+    str, Field(min_length=1, max_length=255, json_schema_extra={"pattern": URL_PATTERN})
+]
+
+
+def _exactly_one(*names: str) -> dict[str, Any]:
+    """The JSON schema for "exactly one of ``names`` is given (not null)"."""
+    return {
+        "oneOf": [{"required": [name], "properties": {name: {"type": "string"}}} for name in names]
+    }
 
 
 class VerifyOptions(Wire):
@@ -36,24 +64,32 @@ class VerifyBankRequest(VerifyOptions):
     """Exactly one of ``payload``, ``base64``, ``url`` (JSON) or ``image`` (multipart/form-data,
     the other fields as form fields)."""
 
+    model_config = ConfigDict(json_schema_extra=_exactly_one("payload", "base64", "url"))
+
     payload: Annotated[str, Field(min_length=1, max_length=128)] | None = Field(
         default=None,
         description="The slip's mini QR text",
         examples=["004000060000010103002021900021231231212000115102TH91049C30"],
     )
     base64: str | None = Field(default=None, description="Image, with or without a data URL prefix")
-    url: Annotated[str, Field(min_length=1, max_length=255)] | None = None
+    url: ImageUrl | None = None
 
 
 class VerifyTrueWalletRequest(VerifyOptions):
     """Exactly one of ``base64``, ``url`` (JSON) or ``image`` (multipart/form-data)."""
 
+    model_config = ConfigDict(json_schema_extra=_exactly_one("base64", "url"))
+
     base64: str | None = Field(default=None, description="Image, with or without a data URL prefix")
-    url: Annotated[str, Field(min_length=1, max_length=255)] | None = None
+    url: ImageUrl | None = None
 
 
 class BankAccountCreate(Wire):
-    bankCode: str = Field(description="A code of GET /v2/banks", examples=["004"])
+    bankCode: str = Field(
+        description="A code of GET /v2/banks",
+        examples=["004"],
+        json_schema_extra={"enum": list[Any](sorted(BY_CODE))},
+    )
     bankNumber: Annotated[str, Field(pattern=r"^[0-9]{10,15}$")] = Field(examples=["1234567890"])
     nameTh: Text200
     nameEn: Text200
