@@ -207,7 +207,13 @@ async def revoke_sessions(body: SessionsRevoke, request: Request) -> Revoked:
 async def list_audit(
     request: Request,
     client: Annotated[str | None, Query(description="Only this ClientID")] = None,
-    agent: Annotated[str | None, Query(description="Only this AgentID")] = None,
+    agent: Annotated[
+        str | None,
+        Query(
+            description="Only this AgentID (13 digits)",
+            json_schema_extra={"pattern": r"^[0-9]{13}$"},
+        ),
+    ] = None,
     date: Annotated[dt.date | None, Query(description="Only this Bangkok day")] = None,
     page: Page = 1,
     per_page: PerPage = 100,
