@@ -3,7 +3,9 @@
 The route table is read from the apps themselves (the root app and every mounted service and
 operator app), so a route added tomorrow is covered: for every path, a method none of its routes
 serves is a 405 in the service's own envelope whose ``Allow`` is the union of the methods of
-every route matching the path, and nothing in the database changes.
+every route matching the path (a concrete path's own routes only, where a template would capture
+it too: OpenAPI's precedence, which core.allow.concrete_first gives the router), and nothing in
+the database changes.
 """
 
 from __future__ import annotations
@@ -53,9 +55,18 @@ def _paths() -> list[Path]:
             for mount, mounted in apps:
                 api = getattr(mounted, "api", mounted)
                 table = [(t, m) for t, m in route_templates(api.routes) if m]
-                patterns = [(compile_path(t)[0], m) for t, m in table]
+                patterns = [(compile_path(t)[0], m, "{" in t) for t, m in table]
+                concrete = {t for t, _ in table if "{" not in t}
                 for path in sorted({re.sub(r"{[^}]*}", "1", t) for t, _ in table}):
-                    allow = frozenset().union(*(m for p, m in patterns if p.match(path)))
+                    # A concrete path takes precedence over a template capturing it
+                    # (/sessions/revoke is never session "revoke").
+                    allow = frozenset().union(
+                        *(
+                            m
+                            for p, m, templated in patterns
+                            if p.match(path) and not (templated and path in concrete)
+                        )
+                    )
                     found.append(Path(mount, path, allow))
         finally:
             app.state.runtime.db.dispose()

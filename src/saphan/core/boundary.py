@@ -328,6 +328,8 @@ def route_templates(
         context = getattr(route, "include_context", None)
         if included is not None and context is not None:
             yield from route_templates(included.routes, prefix + (context.prefix or ""))
+        elif getattr(getattr(route, "endpoint", None), "refusal", False):
+            continue  # core.allow.concrete_first's 405 for a concrete path: serves nothing
         elif isinstance(getattr(route, "path", None), str):
             methods = frozenset(getattr(route, "methods", None) or ())
             yield prefix + route.path, methods  # type: ignore[attr-defined]

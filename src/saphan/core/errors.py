@@ -140,11 +140,10 @@ def install_error_handlers(
         assert isinstance(exc, ServiceError)
         return respond(exc)
 
-    # Imported here: core.boundary (which lists the routes) imports this module.
+    # Imported here: core.allow imports core.boundary, which imports this module.
     from saphan.core.allow import AllowedMethods
-    from saphan.core.boundary import route_templates
 
-    allowed = AllowedMethods(lambda: route_templates(app.routes))
+    allowed = AllowedMethods(lambda: app.routes)
 
     async def on_http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)

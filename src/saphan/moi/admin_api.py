@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from saphan.core.admin import BODY_LIMIT, AdminError, AdminErrorResponse, AdminInvalid, operate
 from saphan.core.admin import create_admin_app as base_admin_app
+from saphan.core.allow import concrete_first
 from saphan.core.body import document_request_models, read_body
 from saphan.core.errors import is_json
 from saphan.core.runtime import Runtime
@@ -306,6 +307,7 @@ def create_admin_app(rt: Runtime) -> FastAPI:
         description="Run the MOI hub: client systems and their agents, sessions, the lookup "
         "audit, and the utilities' accounts and bills. Bearer SAPHAN_ADMIN_TOKEN.",
     )
+    concrete_first(router.routes)  # /sessions/revoke is POST's, never session "revoke"
     app.include_router(router)
     document_request_models(app, [AccountIn])
     return app
