@@ -1,33 +1,134 @@
-"""The ``saphan`` command."""
+"""The ``saphan`` command.
+
+It starts in a fraction of a second: each service's command group is imported only when it is
+run (``LazyGroup``), and the heavy libraries (SQLAlchemy, Alembic, the HTTP servers) only by the
+commands that use them. ``saphan --help`` lists every group from ``COMMANDS`` without importing it.
+"""
 
 from __future__ import annotations
 
 import enum
+import importlib
 import os
 import secrets
 import socket
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import typer
-import uvicorn
-from granian import Granian
-from granian.constants import HTTPModes, Interfaces, Loops
-from granian.log import LogLevels
+import typer.main
+from typer.core import TyperCommand, TyperGroup
 
 from saphan import cli_help
-from saphan.config import Settings, load_settings
-from saphan.core import demo_mark, migrate
-from saphan.core.demo_mark import operator_settings
-from saphan.core.observability import configure_logging
-from saphan.core.runtime import Runtime
-from saphan.core.webhooks.cli import app as webhooks_cli
-from saphan.core.webhooks.cli import worker as webhooks_worker
-from saphan.depa.cli import app as depa_cli
-from saphan.depa.dp.cli import app as depa_dp_cli
-from saphan.easyslip.cli import app as easyslip_cli
-from saphan.moi.cli import app as moi_cli
-from saphan.rakmao.cli import app as rakmao_cli
+
+if TYPE_CHECKING:
+    from saphan.config import Settings
 
 cli_help.install()
+
+
+@dataclass(frozen=True)
+class Lazy:
+    """A command defined elsewhere: ``target`` is ``module:attribute``, a Typer app (a group) or
+    a command function; ``help`` is what ``saphan --help`` lists for it, the target's own help
+    (tests/core/test_cli_help.py checks that they agree); ``needs``: modules imported with it
+    for what they register (Rakmao's IsLogin headers, which ``saphan worker`` sends)."""
+
+    target: str
+    help: str
+    needs: tuple[str, ...] = ()
+
+
+#: Every command of ``saphan`` in the order ``saphan --help`` lists them; None: defined here.
+COMMANDS: dict[str, Lazy | None] = {
+    "worker": Lazy(
+        "saphan.core.webhooks.cli:worker",
+        "Deliver webhooks until stopped (SIGTERM/SIGINT finish the deliveries in flight).",
+        needs=("saphan.rakmao.webhook_login",),
+    ),
+    "serve": None,
+    "db": None,
+    "demo": None,
+    "moi": Lazy(
+        "saphan.moi.cli:app",
+        "Operate the MOI hub: client systems, agents, sessions, audit, accounts.",
+    ),
+    "depa": Lazy("saphan.depa.cli:app", "Operate depa's side: DPs, API keys, vouchers, usage."),
+    "easyslip": Lazy(
+        "saphan.easyslip.cli:app",
+        "Operate EasySlip's side: applications, branches, the ledger; make and read slips.",
+    ),
+    "depa-dp": Lazy(
+        "saphan.depa.dp.cli:app",
+        "The Digital Provider's side of depa: sync vouchers, link users, report daily usage.",
+    ),
+    "webhooks": Lazy(
+        "saphan.core.webhooks.cli:app",
+        "Webhook deliveries of every service: messages, attempts, replay, test events.",
+    ),
+    "rakmao": Lazy(
+        "saphan.rakmao.cli:app", "Operate Rakmao: accounts, authen strings, signing keys."
+    ),
+}
+
+
+def load(name: str, lazy: Lazy) -> Any:
+    """The click command ``lazy.target`` names, imported now."""
+    for needed in lazy.needs:
+        importlib.import_module(needed)
+    module, _, attribute = lazy.target.partition(":")
+    target = getattr(importlib.import_module(module), attribute)
+    if isinstance(target, typer.Typer):
+        return typer.main.get_group(target)
+    single = typer.Typer(add_completion=False)  # a command function: a Typer of that one command
+    single.command(name)(target)
+    return typer.main.get_command(single)
+
+
+class LazyCommand(TyperCommand):
+    """Stands for a command in ``saphan --help`` (its name and help) until it is run."""
+
+    def __init__(self, name: str, lazy: Lazy) -> None:
+        super().__init__(name=name, help=lazy.help)
+        self.lazy = lazy
+
+    def load(self) -> Any:
+        return load(self.name or "", self.lazy)
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any
+    ) -> Any:
+        return self.load().make_context(info_name, args, parent=parent, **extra)
+
+
+class LazyGroup(TyperGroup):
+    """Click's lazy subcommands (``get_command`` imports on demand), for Typer: the help lists
+    the stand-ins; ``get_command`` (running a command, completing, walking the tree) loads."""
+
+    listing: ClassVar[bool] = False
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        here = dict(self.commands)
+        self.commands = {
+            name: here[name] if lazy is None else LazyCommand(name, lazy)
+            for name, lazy in COMMANDS.items()
+        }
+        self.commands.update(here)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        if isinstance(command, LazyCommand) and not LazyGroup.listing:
+            command = command.load()
+            self.commands[cmd_name] = command
+        return command
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        LazyGroup.listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            LazyGroup.listing = False
 
 
 class Server(enum.StrEnum):
@@ -35,23 +136,21 @@ class Server(enum.StrEnum):
     uvicorn = "uvicorn"
 
 
-app = typer.Typer(help="Saphan: Thai integration APIs as one service.", no_args_is_help=True)
+app = typer.Typer(
+    cls=LazyGroup, help="Saphan: Thai integration APIs as one service.", no_args_is_help=True
+)
 db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
 demo_cli = typer.Typer(help="Demo data.", no_args_is_help=True)
 app.add_typer(db_cli, name="db")
 app.add_typer(demo_cli, name="demo")
-app.add_typer(moi_cli, name="moi")
-app.add_typer(depa_cli, name="depa")
-app.add_typer(easyslip_cli, name="easyslip")
-app.add_typer(depa_dp_cli, name="depa-dp")
-app.add_typer(webhooks_cli, name="webhooks")
-app.command("worker")(webhooks_worker)
-app.add_typer(rakmao_cli, name="rakmao")
 
 
 def settings_or_exit(*, operator: bool = False) -> Settings:
     """The settings, or their error as sentences and exit 2. ``operator``: a command that works
     on the database, which may be a demo database (``core.demo_mark.operator_settings``)."""
+    from saphan.config import load_settings
+    from saphan.core.demo_mark import operator_settings
+
     try:
         return operator_settings() if operator else load_settings()
     except ValueError as exc:
@@ -94,6 +193,10 @@ def serve(
     ),
 ) -> None:
     """Migrate the database, then serve every API."""
+    from saphan.core import demo_mark, migrate
+    from saphan.core.observability import configure_logging
+    from saphan.core.runtime import Runtime
+
     if demo:
         os.environ["SAPHAN_DEMO"] = "true"
         os.environ.setdefault("SAPHAN_ADMIN_TOKEN", "demo-" + secrets.token_urlsafe(18))
@@ -120,6 +223,8 @@ def serve(
         token = settings.admin_token.get_secret_value() if settings.admin_token else None
         demo_data.print_banner(f"http://{shown}:{port}", token)
     if server is Server.uvicorn:
+        import uvicorn
+
         uvicorn.run(
             "saphan.app:create_app",
             factory=True,
@@ -131,6 +236,10 @@ def serve(
             proxy_headers=True,
         )
         return
+    from granian import Granian
+    from granian.constants import HTTPModes, Interfaces, Loops
+    from granian.log import LogLevels
+
     Granian(
         "saphan.app:behind_proxy",
         factory=True,
@@ -148,6 +257,8 @@ def serve(
 @db_cli.command("upgrade")
 def db_upgrade(revision: str = typer.Argument("head")) -> None:
     """Apply migrations up to REVISION (default: the newest)."""
+    from saphan.core import migrate
+
     migrate.upgrade(settings_or_exit(operator=True).database_url, revision)
     typer.echo("database is up to date")
 
@@ -155,6 +266,9 @@ def db_upgrade(revision: str = typer.Argument("head")) -> None:
 @demo_cli.command("seed")
 def demo_seed() -> None:
     """Load the demo data into SAPHAN_DATABASE_URL (idempotent)."""
+    from saphan.core import migrate
+    from saphan.core.runtime import Runtime
+
     os.environ["SAPHAN_DEMO"] = "true"
     settings = settings_or_exit()
     migrate.upgrade(settings.database_url)

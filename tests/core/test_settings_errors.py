@@ -57,10 +57,11 @@ def commands() -> list[tuple[tuple[str, ...], list[str]]]:
     found: list[tuple[tuple[str, ...], list[str]]] = []
 
     def walk(command: click.Command, path: tuple[str, ...]) -> None:
-        subcommands = getattr(command, "commands", None)
-        if subcommands:
-            for name, sub in subcommands.items():
-                walk(sub, (*path, name))
+        # A group's commands by click's contract for lazy groups (saphan.cli.LazyGroup):
+        # get_command loads a lazy one; .commands holds stand-ins.
+        if hasattr(command, "list_commands"):
+            for name in command.list_commands(None):  # type: ignore[arg-type]
+                walk(command.get_command(None, name), (*path, name))  # type: ignore[arg-type]
             return
         arguments = []
         for param in command.params:

@@ -6,22 +6,20 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Optional, TypeVar
+from typing import TYPE_CHECKING, Optional, TypeVar
 
 import orjson
 import typer
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
-from sqlalchemy.orm import Session
 
-from saphan.core.demo_mark import operator_settings
-from saphan.core.errors import ServiceError
-from saphan.core.runtime import Runtime
 from saphan.core.words import count
-from saphan.depa import operator
-from saphan.depa.admin_schemas import _wire_time
-from saphan.depa.logic import ACTIVATED, REVOKED
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from saphan.core.runtime import Runtime
 
 app = typer.Typer(help="Operate depa's side: DPs, API keys, vouchers, usage.", no_args_is_help=True)
 dp_cli = typer.Typer(help="Digital Providers.", no_args_is_help=True)
@@ -37,6 +35,9 @@ T = TypeVar("T")
 
 @contextmanager
 def _runtime() -> Iterator[Runtime]:
+    from saphan.core.demo_mark import operator_settings
+    from saphan.core.runtime import Runtime
+
     try:
         settings = operator_settings()
     except ValueError as exc:
@@ -50,6 +51,8 @@ def _runtime() -> Iterator[Runtime]:
 
 
 def _write(work: Callable[[Session, Runtime], T]) -> T:
+    from saphan.core.errors import ServiceError
+
     with _runtime() as rt:
         try:
             with rt.db.write() as session:
@@ -69,6 +72,8 @@ def _show(table: Table) -> None:
 
 
 def _time(value: str | None) -> dt.datetime | None:
+    from saphan.depa.admin_schemas import _wire_time
+
     parsed = _wire_time(value)
     return parsed if isinstance(parsed, dt.datetime) else None
 
@@ -76,12 +81,16 @@ def _time(value: str | None) -> dt.datetime | None:
 @dp_cli.command("create")
 def dp_create(name: str) -> None:
     """Register a Digital Provider."""
+    from saphan.depa import operator
+
     dp = _write(lambda s, rt: operator.dp_out(operator.create_dp(s, name, rt.clock.now())))
     console.print(f"DP {dp.id} created: {dp.name}")
 
 
 @dp_cli.command("list")
 def dp_list() -> None:
+    from saphan.depa import operator
+
     dps = _write(lambda s, _rt: [operator.dp_out(d) for d in operator.list_dps(s)])
     table = Table("id", "name", "vouchers", "created")
     for dp in dps:
@@ -92,6 +101,8 @@ def dp_list() -> None:
 @key_cli.command("issue")
 def key_issue(dp_id: int, label: str = typer.Option("", help="What the key is for.")) -> None:
     """Issue an API key for DP_ID. It is printed once and stored only as a hash."""
+    from saphan.depa import operator
+
     created = _write(
         lambda s, rt: operator.issue_key(s, rt.secret, dp_id, rt.clock.now(), label=label)
     )
@@ -101,6 +112,8 @@ def key_issue(dp_id: int, label: str = typer.Option("", help="What the key is fo
 
 @key_cli.command("list")
 def key_list(dp_id: int) -> None:
+    from saphan.depa import operator
+
     keys = _write(lambda s, _rt: [operator.key_out(k) for k in operator.list_keys(s, dp_id)])
     table = Table("id", "prefix", "label", "created", "revoked")
     for k in keys:
@@ -111,6 +124,8 @@ def key_list(dp_id: int) -> None:
 @key_cli.command("revoke")
 def key_revoke(key_id: int) -> None:
     """Revoke a key at once."""
+    from saphan.depa import operator
+
     _write(lambda s, rt: operator.revoke_key(s, key_id, rt.clock.now()))
     console.print(f"key {key_id} revoked")
 
@@ -128,6 +143,9 @@ def vouchers_add(
     ),
 ) -> None:
     """Issue one voucher CODE to DP_ID."""
+    from saphan.core.errors import ServiceError
+    from saphan.depa import operator
+
     values: dict[str, str] = {"voucherCode": code}
     for item in field:
         name, sep, value = item.partition("=")
@@ -152,6 +170,9 @@ def vouchers_import(
 ) -> None:
     """Issue the vouchers in FILE (CSV or JSON, GetDPVouchers' field names) to DP_ID, all or
     nothing."""
+    from saphan.core.errors import ServiceError
+    from saphan.depa import operator
+
     kind = fmt or ("csv" if file.suffix.lower() == ".csv" else "json")
     try:
         vouchers = operator.parse_vouchers(file.read_bytes(), kind)
@@ -180,6 +201,9 @@ def vouchers_activate(
     at: Optional[str] = typer.Option(None, help="YYYY-MM-DD HH:MM:SS, Bangkok."),  # noqa: UP045
 ) -> None:
     """Bound -> Activated."""
+    from saphan.depa import operator
+    from saphan.depa.logic import ACTIVATED
+
     v = _write(
         lambda s, rt: operator.voucher_out(
             operator.move_voucher(s, code, ACTIVATED, _time(at) or rt.clock.now())
@@ -194,6 +218,9 @@ def vouchers_revoke(
     at: Optional[str] = typer.Option(None, help="YYYY-MM-DD HH:MM:SS, Bangkok."),  # noqa: UP045
 ) -> None:
     """Bound or Activated -> Revoked."""
+    from saphan.depa import operator
+    from saphan.depa.logic import REVOKED
+
     v = _write(
         lambda s, rt: operator.voucher_out(
             operator.move_voucher(s, code, REVOKED, _time(at) or rt.clock.now())
@@ -209,6 +236,8 @@ def vouchers_list(
     page: int = typer.Option(1, min=1, help="Which page of the list."),
     per_page: int = typer.Option(50, min=1, max=1000, help="Vouchers a page."),
 ) -> None:
+    from saphan.depa import operator
+
     total, rows = _write(
         lambda s, _rt: (lambda t_r: (t_r[0], [operator.voucher_out(v) for v in t_r[1]]))(
             operator.list_vouchers(s, dp_id, status=status, page=page, per_page=per_page)
@@ -231,6 +260,8 @@ def usage(
     voucher: Optional[str] = typer.Option(None, help="Only this voucher code."),  # noqa: UP045
 ) -> None:
     """Usage DP_ID reported."""
+    from saphan.depa import operator
+
     rows = _write(
         lambda s, _rt: operator.list_usage(
             s,

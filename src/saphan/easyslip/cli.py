@@ -8,31 +8,20 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Optional, TypeVar
+from typing import TYPE_CHECKING, Optional, TypeVar
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.orm import Session
 
-from saphan.config import Settings, load_settings
 from saphan.core.clock import BANGKOK
-from saphan.core.demo_mark import operator_settings
-from saphan.core.errors import ServiceError, describe_validation
-from saphan.core.runtime import Runtime
 from saphan.core.words import count
-from saphan.easyslip import images, miniqr, operator
-from saphan.easyslip.admin_schemas import (
-    ApplicationCreate,
-    ApplicationUpdate,
-    BranchCreate,
-    BranchUpdate,
-    TransferIn,
-)
-from saphan.easyslip.ledger import BANK, TRUEWALLET
-from saphan.easyslip.slipimage import format_for
-from saphan.easyslip.slips import slip_image
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from saphan.config import Settings
+    from saphan.core.runtime import Runtime
 
 app = typer.Typer(
     help="Operate EasySlip's side: applications, branches, the ledger; make and read slips.",
@@ -52,6 +41,9 @@ T = TypeVar("T")
 def _runtime(*, needs_secret: bool = True) -> Iterator[Runtime]:
     """The database in SAPHAN_DATABASE_URL. Without SAPHAN_SECRET_KEY, commands work on a demo
     database (``core.demo_mark``), and those that touch no key (the ledger, make-slip) on any."""
+    from saphan.core.demo_mark import operator_settings
+    from saphan.core.runtime import Runtime
+
     try:
         settings = operator_settings() if needs_secret else _keyless_settings()
     except ValueError as exc:
@@ -65,6 +57,8 @@ def _runtime(*, needs_secret: bool = True) -> Iterator[Runtime]:
 
 
 def _keyless_settings() -> Settings:
+    from saphan.config import load_settings
+
     try:
         return load_settings()
     except ValueError:
@@ -72,6 +66,8 @@ def _keyless_settings() -> Settings:
 
 
 def _write(work: Callable[[Session, Runtime], T], *, needs_secret: bool = True) -> T:
+    from saphan.core.errors import ServiceError
+
     with _runtime(needs_secret=needs_secret) as rt:
         try:
             with rt.db.write() as session:
@@ -82,6 +78,10 @@ def _write(work: Callable[[Session, Runtime], T], *, needs_secret: bool = True) 
 
 
 def _valid(build: Callable[[], T]) -> T:
+    from pydantic import ValidationError
+
+    from saphan.core.errors import describe_validation
+
     try:
         return build()
     except ValidationError as exc:
@@ -109,6 +109,9 @@ def app_create(
     credit: int = typer.Option(0, help="Starting credit."),
 ) -> None:
     """Create an application; its billing months start today."""
+    from saphan.easyslip import operator
+    from saphan.easyslip.admin_schemas import ApplicationCreate
+
     body = _valid(
         lambda: ApplicationCreate(
             name=name,
@@ -128,6 +131,8 @@ def app_create(
 
 @app_cli.command("list")
 def app_list() -> None:
+    from saphan.easyslip import operator
+
     apps = _write(
         lambda s, rt: [
             operator.application_out(s, a, rt.clock.now()) for a in operator.list_applications(s)
@@ -158,6 +163,9 @@ def app_plan(
     status: Optional[str] = typer.Option(None, help="active, banned or deleted."),  # noqa: UP045
 ) -> None:
     """Change an application's plan, quota or status."""
+    from saphan.easyslip import operator
+    from saphan.easyslip.admin_schemas import ApplicationUpdate
+
     fields: dict[str, object] = {}
     if plan is not None:
         fields["productName"] = plan
@@ -175,6 +183,8 @@ def app_plan(
 @app_cli.command("credit")
 def app_credit(app_id: int, amount: int) -> None:
     """Add AMOUNT credit (negative takes away)."""
+    from saphan.easyslip import operator
+
     credit = _write(lambda s, _rt: operator.change_credit(s, app_id, amount).credit)
     console.print(f"application {app_id} credit: {credit}")
 
@@ -189,6 +199,9 @@ def branch_create(
     quota: Optional[int] = typer.Option(None, help="The branch's own monthly limit."),  # noqa: UP045
 ) -> None:
     """Create a branch of APP_ID; its API key is printed once and stored only as a hash."""
+    from saphan.easyslip import operator
+    from saphan.easyslip.admin_schemas import BranchCreate
+
     body = _valid(lambda: BranchCreate(name=name, quotaMax=quota))
     created = _write(
         lambda s, rt: operator.create_branch(s, rt.secret, app_id, body, rt.clock.now())
@@ -199,6 +212,8 @@ def branch_create(
 
 @branch_cli.command("list")
 def branch_list(app_id: int) -> None:
+    from saphan.easyslip import operator
+
     branches = _write(
         lambda s, rt: [
             operator.branch_out(s, b, rt.clock.now()) for b in operator.list_branches(s, app_id)
@@ -227,6 +242,9 @@ def branch_set(
     quota: Optional[int] = typer.Option(None, help="The branch's own monthly limit."),  # noqa: UP045
 ) -> None:
     """(De)activate a branch or set its own monthly limit."""
+    from saphan.easyslip import operator
+    from saphan.easyslip.admin_schemas import BranchUpdate
+
     fields: dict[str, object] = {}
     if active is not None:
         fields["isActive"] = active
@@ -246,6 +264,9 @@ def transfers_import(
 ) -> None:
     """Record the transfers in FILE (CSV with a header row of the operator API's field names,
     or JSON), all or nothing."""
+    from saphan.core.errors import ServiceError
+    from saphan.easyslip import operator
+
     kind = "csv" if file.suffix.lower() == ".csv" else "json"
     try:
         transfers = operator.parse_transfers(file.read_bytes(), kind)
@@ -263,6 +284,8 @@ def transfers_list(
     limit: int = typer.Option(20, min=1, max=1000, help="At most this many, newest first."),
 ) -> None:
     """The newest transfers, with their slips' mini QR text."""
+    from saphan.easyslip import operator
+
     rows = _write(
         lambda s, _rt: [operator.transfer_out(t) for t in operator.list_transfers(s, limit=limit)],
         needs_secret=False,
@@ -308,6 +331,12 @@ def make_slip(
 ) -> None:
     """Record a transfer in the ledger and write its slip image, carrying the slip's mini QR:
     what a customer would upload. With --ref of a recorded transfer, draw that one's slip."""
+    from saphan.easyslip import operator
+    from saphan.easyslip.admin_schemas import TransferIn
+    from saphan.easyslip.ledger import BANK, TRUEWALLET
+    from saphan.easyslip.slipimage import format_for
+    from saphan.easyslip.slips import slip_image
+
     try:
         fmt = format_for(out)
     except ValueError as exc:
@@ -354,6 +383,9 @@ def make_slip(
 def decode(source: str = typer.Argument(..., help="An image file, or a mini QR text.")) -> None:
     """Print what a slip says: the QR codes in an image (or the text given), each read as a bank
     or TrueMoney slip mini QR with its CRC checked."""
+    from saphan.core.errors import ServiceError
+    from saphan.easyslip import images, miniqr
+
     path = Path(source)
     if path.is_file():
         try:

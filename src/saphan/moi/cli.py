@@ -5,21 +5,20 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
-from typing import Optional, TypeVar, cast
+from typing import TYPE_CHECKING, Optional, TypeVar, cast
 
 import typer
 from rich.console import Console
 from rich.progress import MofNCompleteColumn, Progress
 from rich.table import Table
-from sqlalchemy.orm import Session
 
 from saphan.core.clock import wire_datetime
-from saphan.core.demo_mark import operator_settings
-from saphan.core.errors import ServiceError
-from saphan.core.runtime import Runtime
 from saphan.core.words import count
-from saphan.moi import agent_sessions, importing, lookup_audit, operator
-from saphan.moi.agent_sessions import SessionStatus
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from saphan.core.runtime import Runtime
 
 app = typer.Typer(
     help="Operate the MOI hub: client systems, agents, sessions, audit, accounts.",
@@ -36,6 +35,9 @@ T = TypeVar("T")
 
 
 def _runtime() -> Runtime:
+    from saphan.core.demo_mark import operator_settings
+    from saphan.core.runtime import Runtime
+
     try:
         settings = operator_settings()
     except ValueError as exc:
@@ -46,6 +48,8 @@ def _runtime() -> Runtime:
 
 def _run(work: Callable[[Session, Runtime], T], *, write: bool = True) -> T:
     """``work`` in one transaction; an operator error is its message and exit status 1."""
+    from saphan.core.errors import ServiceError
+
     rt = _runtime()
     try:
         with rt.db.write() if write else rt.db.read() as session:
@@ -78,6 +82,8 @@ def client_create(
     name: str = typer.Option("", "--name", help="Who runs the client system."),
 ) -> None:
     """Register a client system; prints its ClientID and ClientSecret (the secret only now)."""
+    from saphan.moi import operator
+
     if not agent and not any_agent:
         console.print("[red]Give at least one --agent, or --any-agent[/red]")
         raise typer.Exit(1)
@@ -98,6 +104,8 @@ def client_create(
 @client_cli.command("list")
 def client_list() -> None:
     """Every client system, revoked ones too (never a secret)."""
+    from saphan.moi import operator
+
     clients = _run(lambda s, rt: operator.list_clients(s, rt.clock.now()), write=False)
     table = Table("client", "name", "agents", "open sessions", "created", "revoked")
     for c in clients:
@@ -120,6 +128,8 @@ def client_update(
     ),
 ) -> None:
     """Rename a client system, or switch "any agent" on or off."""
+    from saphan.moi import operator
+
     _run(
         lambda s, rt: operator.update_client(
             s, client_id, rt.clock.now(), name=name, any_agent=any_agent
@@ -131,6 +141,8 @@ def client_update(
 @client_cli.command("revoke")
 def client_revoke(client_id: str = typer.Argument(..., help="The ClientID.")) -> None:
     """Revoke a client system: it cannot authenticate, and its open sessions end now."""
+    from saphan.moi import operator
+
     _run(lambda s, rt: operator.revoke_client(s, client_id, rt.clock.now()))
     console.print(f"revoked {client_id}")
 
@@ -139,6 +151,8 @@ def client_revoke(client_id: str = typer.Argument(..., help="The ClientID.")) ->
 def client_rotate_secret(client_id: str = typer.Argument(..., help="The ClientID.")) -> None:
     """A new ClientSecret, printed once. The old one stops working now, and the client's open
     sessions end (whoever held the old secret may have opened them)."""
+    from saphan.moi import operator
+
     rotated = _run(lambda s, rt: operator.rotate_secret(s, rt.secret, client_id, rt.clock.now()))
     _print_secret(rotated.clientId, rotated.clientSecret)
     console.print(f"{client_id}: the old secret no longer works; its open sessions ended")
@@ -150,6 +164,8 @@ def agent_allow(
     agent_id: str = typer.Argument(..., help="The agent's 13-digit ID."),
 ) -> None:
     """Let AGENT_ID authenticate with CLIENT_ID."""
+    from saphan.moi import operator
+
     _run(lambda s, _rt: operator.allow_agent(s, client_id, agent_id))
     console.print(f"{agent_id} may use {client_id}")
 
@@ -160,6 +176,8 @@ def agent_disallow(
     agent_id: str = typer.Argument(..., help="The agent's 13-digit ID."),
 ) -> None:
     """AGENT_ID may no longer authenticate with CLIENT_ID; its sessions there end now."""
+    from saphan.moi import operator
+
     _run(lambda s, rt: operator.disallow_agent(s, client_id, agent_id, rt.clock.now()))
     console.print(f"{agent_id} may no longer use {client_id}; its sessions there ended")
 
@@ -175,6 +193,8 @@ def import_file(
 
     Accounts are upserted by account number, bills by date. Formats: docs/moi.md.
     """
+    from saphan.moi import importing
+
     kind = (fmt or path.suffix.lstrip(".")).lower()
     if kind not in ("json", "csv"):
         console.print("[red]Say --format json or --format csv (or name the file .json/.csv)[/red]")
@@ -216,6 +236,8 @@ def audit(
     day: Optional[str] = typer.Option(None, "--date", help="Only this Bangkok day, YYYY-MM-DD."),  # noqa: UP045
 ) -> None:
     """PowerCapital lookups: when, which client and agent, the citizen's last 4 digits, rows."""
+    from saphan.moi import lookup_audit
+
     try:
         on = dt.date.fromisoformat(day) if day else None
     except ValueError as exc:
@@ -255,6 +277,9 @@ def sessions_list(
 ) -> None:
     """Sessions, oldest first: id, client, agent, opened, expires, revoked, state (never the
     token)."""
+    from saphan.moi import agent_sessions
+    from saphan.moi.agent_sessions import SessionStatus
+
     if status not in (None, "active", "expired", "revoked"):
         console.print("[red]--status must be active, expired or revoked[/red]")
         raise typer.Exit(1)
@@ -291,6 +316,8 @@ def sessions_revoke(
     ),
 ) -> None:
     """End one session (by id), or every open one of a client, an agent, or both."""
+    from saphan.moi import agent_sessions
+
     if session_id is not None:
         if client_id is not None or agent_id is not None:
             console.print("[red]Give a session id, or --client/--agent, not both[/red]")

@@ -3,19 +3,16 @@ accounts and their authen strings, signing keys."""
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from saphan.core.admin import AdminError
-from saphan.core.demo_mark import operator_settings
-from saphan.core.errors import describe_validation
-from saphan.core.runtime import Runtime
-from saphan.rakmao import cli_webhooks, operator, webhook_login  # noqa: F401 (IsLogin for saphan worker)
-from saphan.rakmao.admin_schemas import AccountCreate
+from saphan.rakmao import cli_webhooks
+
+if TYPE_CHECKING:
+    from saphan.core.runtime import Runtime
 
 app = typer.Typer(
     help="Operate Rakmao: accounts, authen strings, signing keys.", no_args_is_help=True
@@ -30,6 +27,9 @@ console = Console(soft_wrap=True)
 
 
 def _runtime() -> Runtime:
+    from saphan.core.demo_mark import operator_settings
+    from saphan.core.runtime import Runtime
+
     try:
         settings = operator_settings()
     except ValueError as exc:
@@ -69,6 +69,13 @@ def accounts_create(
     seller_tax_id: Optional[str] = typer.Option(None, "--seller-tax-id", help="Seller TaxId."),  # noqa: UP045
 ) -> None:
     """Register an account for a buyer org and/or a seller; prints its authenString."""
+    from pydantic import ValidationError
+
+    from saphan.core.admin import AdminError
+    from saphan.core.errors import describe_validation
+    from saphan.rakmao import operator
+    from saphan.rakmao.admin_schemas import AccountCreate
+
     try:
         body = AccountCreate(
             username=username,
@@ -99,6 +106,8 @@ def accounts_create(
 @accounts_cli.command("list")
 def accounts_list() -> None:
     """Every account, disabled ones too."""
+    from saphan.rakmao import operator
+
     rt = _runtime()
     try:
         with rt.db.read() as session:
@@ -125,6 +134,9 @@ def accounts_list() -> None:
 @accounts_cli.command("disable")
 def accounts_disable(username: str = typer.Argument(..., help="The account's UserName.")) -> None:
     """Disable an account; every token it holds stops working at once."""
+    from saphan.core.admin import AdminError
+    from saphan.rakmao import operator
+
     rt = _runtime()
     try:
         with rt.db.write() as session:
@@ -145,6 +157,9 @@ def accounts_authen_string(
     ),
 ) -> None:
     """Print an account's authenString again (the password is checked, not stored)."""
+    from saphan.core.admin import AdminError
+    from saphan.rakmao import operator
+
     rt = _runtime()
     try:
         with rt.db.read() as session:
@@ -159,6 +174,8 @@ def accounts_authen_string(
 @keys_cli.command("rotate")
 def keys_rotate() -> None:
     """Make a new signing key; the old one verifies until its tokens expire."""
+    from saphan.rakmao import operator
+
     rt = _runtime()
     try:
         with rt.db.write() as session:
@@ -171,6 +188,8 @@ def keys_rotate() -> None:
 @keys_cli.command("list")
 def keys_list() -> None:
     """The signing keys: kid, when made, when retired (Bangkok time)."""
+    from saphan.rakmao import operator
+
     rt = _runtime()
     try:
         with rt.db.read() as session:

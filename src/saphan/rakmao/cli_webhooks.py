@@ -4,29 +4,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Optional, TypeVar
+from typing import TYPE_CHECKING, Optional, TypeVar
 
 import orjson
 import typer
-import uvicorn
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.orm import Session
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Route
 
 from saphan.core.clock import wire_datetime
-from saphan.core.demo_mark import operator_settings
-from saphan.core.errors import ServiceError
-from saphan.core.runtime import Runtime
-from saphan.core.webhooks import outbox
-from saphan.core.webhooks.models import STATES
 from saphan.core.words import count
-from saphan.rakmao import hooks
-from saphan.rakmao import status as machine
-from saphan.rakmao.webhooks import InvalidDelivery, WebhookReceiver
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+
+    from saphan.core.runtime import Runtime
+    from saphan.core.webhooks import outbox
 
 app = typer.Typer(help="Rakmao's webhook registrations and their deliveries.", no_args_is_help=True)
 console = Console(soft_wrap=True)
@@ -34,6 +29,10 @@ T = TypeVar("T")
 
 
 def _run(work: Callable[[Session, Runtime], T], *, write: bool = True) -> T:
+    from saphan.core.demo_mark import operator_settings
+    from saphan.core.errors import ServiceError
+    from saphan.core.runtime import Runtime
+
     try:
         rt = Runtime.from_settings(operator_settings())
     except ValueError as exc:
@@ -58,6 +57,9 @@ def list_registrations(
     account: Optional[str] = typer.Option(None, help="Only this account's (UserName)."),  # noqa: UP045
 ) -> None:
     """Registrations: Id, account, type, endpoint, IsLogin, header names (never values)."""
+    from saphan.rakmao import hooks
+    from saphan.rakmao import status as machine
+
     found = _run(lambda s, _rt: hooks.all_registrations(s, account), write=False)
     table = Table(
         "Id", "account", "type", "endpoint", "IsLogin", "headers", "state", "subscription"
@@ -83,6 +85,10 @@ def messages(
     limit: int = typer.Option(50, min=1, max=1000, help="At most this many, newest first."),
 ) -> None:
     """Rakmao's messages, newest first (never their payloads)."""
+    from saphan.core.webhooks import outbox
+    from saphan.core.webhooks.models import STATES
+    from saphan.rakmao import hooks
+
     if state is not None and state not in STATES:
         console.print(f"[red]--state must be one of {', '.join(STATES)}[/red]")
         raise typer.Exit(2)
@@ -118,6 +124,9 @@ def replay(
     registration: Optional[str] = typer.Option(None, "--id", help="With --all-failed: of this."),  # noqa: UP045
 ) -> None:
     """Deliver a message again (same webhook-id), or every failed one."""
+    from saphan.core.webhooks import outbox
+    from saphan.rakmao import hooks
+
     if (message_id is None) == (not all_failed):
         console.print("[red]give a message id or --all-failed (not both)[/red]")
         raise typer.Exit(2)
@@ -141,6 +150,9 @@ def replay(
 @app.command("test")
 def send_test(registration: str = typer.Argument(..., help="A registration's Id.")) -> None:
     """Enqueue a signed webhook.test event to a registration's endpoint; prints its id."""
+    from saphan.core.webhooks import outbox
+    from saphan.rakmao import hooks
+
     typer.echo(
         _run(
             lambda s, rt: outbox.send_test(
@@ -153,11 +165,19 @@ def send_test(registration: str = typer.Argument(..., help="A registration's Id.
 @app.command("rotate-secret")
 def rotate_secret(registration: str = typer.Argument(..., help="A registration's Id.")) -> None:
     """A new signing secret (printed once); the previous one keeps signing for the overlap."""
+    from saphan.rakmao import hooks
+
     typer.echo(_run(lambda s, rt: hooks.rotate(s, rt.settings, registration, rt.clock.now())))
 
 
 def listen_app(secret: str, echo: Callable[[str], None]) -> Starlette:
     """A receiver on any path: verifies each delivery, prints it, answers 204 (400 if forged)."""
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse, Response
+    from starlette.routing import Route
+
+    from saphan.rakmao.webhooks import InvalidDelivery, WebhookReceiver
+
     receiver = WebhookReceiver(secret)
 
     async def receive(request: Request) -> Response:
@@ -190,6 +210,8 @@ def listen(
 
     The registration's signing secret (the whsec_... its Webhook-Secret header showed) is read
     from the environment variable RAKMAO_WEBHOOK_SECRET."""
+    import uvicorn
+
     if secret is None or not secret.startswith("whsec_"):
         console.print(
             "[red]set RAKMAO_WEBHOOK_SECRET to the whsec_... shown when you registered[/red]"

@@ -5,24 +5,20 @@ from __future__ import annotations
 import asyncio
 import signal
 from collections.abc import Callable
-from typing import Optional, TypeVar
+from typing import TYPE_CHECKING, Optional, TypeVar
 
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.orm import Session
 
-from saphan.config import Settings
 from saphan.core.clock import wire_datetime
-from saphan.core.demo_mark import operator_settings
-from saphan.core.errors import ServiceError
-from saphan.core.observability import configure_logging
-from saphan.core.runtime import Runtime
-from saphan.core.webhooks import outbox
-from saphan.core.webhooks.metrics import WebhookMetrics
-from saphan.core.webhooks.models import STATES
-from saphan.core.webhooks.worker import Worker
 from saphan.core.words import count
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from saphan.config import Settings
+    from saphan.core.runtime import Runtime
 
 app = typer.Typer(
     help="Webhook deliveries of every service: messages, attempts, replay, test events.",
@@ -33,6 +29,8 @@ T = TypeVar("T")
 
 
 def _settings() -> Settings:
+    from saphan.core.demo_mark import operator_settings
+
     try:
         return operator_settings()
     except ValueError as exc:
@@ -41,6 +39,9 @@ def _settings() -> Settings:
 
 
 def _run(work: Callable[[Session, Runtime], T], *, write: bool = True) -> T:
+    from saphan.core.errors import ServiceError
+    from saphan.core.runtime import Runtime
+
     rt = Runtime.from_settings(_settings())
     try:
         with rt.db.write() if write else rt.db.read() as session:
@@ -68,6 +69,9 @@ def messages(
     limit: int = typer.Option(50, min=1, max=1000, help="At most this many, newest first."),
 ) -> None:
     """Messages, newest first (never their payloads)."""
+    from saphan.core.webhooks import outbox
+    from saphan.core.webhooks.models import STATES
+
     if state is not None and state not in STATES:
         console.print(f"[red]--state must be one of {', '.join(STATES)}[/red]")
         raise typer.Exit(2)
@@ -108,6 +112,8 @@ def messages(
 @app.command("attempts")
 def attempts(message_id: str = typer.Argument(..., help="A message id (msg_...).")) -> None:
     """Every attempt to deliver one message, oldest first."""
+    from saphan.core.webhooks import outbox
+
     found = _run(lambda s, _rt: outbox.list_attempts(s, message_id), write=False)
     table = Table("at", "status", "ms", "error", "response (first 1 KB)", "worker")
     for a in found:
@@ -130,6 +136,8 @@ def replay(
     subscription: Optional[int] = typer.Option(None, help="With --all-failed: of this one."),  # noqa: UP045
 ) -> None:
     """Deliver a message again (same webhook-id), or every failed one."""
+    from saphan.core.webhooks import outbox
+
     if (message_id is None) == (not all_failed):
         console.print("[red]give a message id or --all-failed (not both)[/red]")
         raise typer.Exit(2)
@@ -148,6 +156,8 @@ def replay(
 @app.command("test")
 def send_test(subscription_id: int = typer.Argument(..., help="The subscription to test.")) -> None:
     """Enqueue a signed webhook.test event for a subscription."""
+    from saphan.core.webhooks import outbox
+
     message_id = _run(lambda s, rt: outbox.send_test(s, subscription_id, rt.clock.now()))
     typer.echo(message_id)
 
@@ -159,6 +169,11 @@ def worker(
     ),
 ) -> None:
     """Deliver webhooks until stopped (SIGTERM/SIGINT finish the deliveries in flight)."""
+    from saphan.core.observability import configure_logging
+    from saphan.core.runtime import Runtime
+    from saphan.core.webhooks.metrics import WebhookMetrics
+    from saphan.core.webhooks.worker import Worker
+
     settings = _settings()
     configure_logging(settings.log_level, json=settings.log_json)
     rt = Runtime.from_settings(settings)

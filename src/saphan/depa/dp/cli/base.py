@@ -12,21 +12,19 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy.orm import Session
 
-from saphan.config import load_settings
-from saphan.core import migrate
-from saphan.core.errors import ServiceError
-from saphan.core.runtime import Runtime
-from saphan.depa.client import DepaClient, DepaError
-from saphan.depa.dp import report as reporting
-from saphan.depa.dp.settings import DPSettings
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from saphan.core.runtime import Runtime
+    from saphan.depa.client import DepaClient
+    from saphan.depa.dp.settings import DPSettings
 
 app = typer.Typer(
     help="The Digital Provider's side of depa: sync vouchers, link users, report daily usage.",
@@ -49,6 +47,11 @@ class Context:
 def context() -> Iterator[Context]:
     """Settings, and the DP's store migrated to the newest schema (as ``saphan serve`` does on
     start), so a first ``saphan depa-dp users import`` on a new database just works."""
+    from saphan.config import load_settings
+    from saphan.core import migrate
+    from saphan.core.runtime import Runtime
+    from saphan.depa.dp.settings import DPSettings
+
     try:
         settings, dp = load_settings(), load_settings(DPSettings)
     except ValueError as exc:
@@ -63,6 +66,8 @@ def context() -> Iterator[Context]:
 
 
 def write(ctx: Context, work: Callable[[Session], T]) -> T:
+    from saphan.core.errors import ServiceError
+
     try:
         with ctx.rt.db.write() as session:
             return work(session)
@@ -101,6 +106,8 @@ def parse_day(value: str, option: str) -> dt.date:
 def parse_days(
     ctx: Context, date: str | None, first: str | None, last: str | None
 ) -> tuple[dt.date, dt.date]:
+    from saphan.depa.dp import report as reporting
+
     if date and (first or last):
         console.print("[red]--date or --from/--to, not both[/red]")
         raise typer.Exit(2)
@@ -125,6 +132,8 @@ def environment(ctx: Context, production: bool | None) -> bool:
 
 @contextmanager
 def depa_client(ctx: Context) -> Iterator[DepaClient]:
+    from saphan.depa.client import DepaError
+
     try:
         client = ctx.dp.client()
     except DepaError as exc:

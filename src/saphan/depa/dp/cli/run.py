@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from contextlib import suppress
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
-import uvicorn
 from rich.table import Table
-from sqlalchemy import select
 
 from saphan.core.clock import wire_datetime
-from saphan.core.observability import configure_logging
 from saphan.core.words import count
-from saphan.depa.client import DepaError
-from saphan.depa.dp import report as reporting
-from saphan.depa.dp import verify as verifying
 from saphan.depa.dp.cli.base import (
     Context,
     app,
@@ -30,7 +24,9 @@ from saphan.depa.dp.cli.base import (
     show,
 )
 from saphan.depa.dp.cli.store import print_sync
-from saphan.depa.dp.models import ReportBatch
+
+if TYPE_CHECKING:
+    from saphan.depa.dp import report as reporting
 
 # -- report, verify, schedule --------------------------------------------------------------------
 
@@ -46,6 +42,8 @@ EnvOpt = typer.Option(None, "--production/--uat", help="Default: DEPA_IS_PRODUCT
 
 def run_report(ctx: Context, first: dt.date, last: dt.date, production: bool) -> bool:
     """Plan and send; print what happened. ``True`` when everything went."""
+    from saphan.depa.dp import report as reporting
+
     days = reporting.date_range(first, last)
     with depa_client(ctx) as client, progress_bar() as progress:
         task = progress.add_task("reporting", total=None)
@@ -110,6 +108,10 @@ def batches(
     state: Optional[str] = typer.Option(None, help="pending, sent or rejected."),  # noqa: UP045
 ) -> None:
     """Report batches: day, environment, state, attempts and the last error."""
+    from sqlalchemy import select
+
+    from saphan.depa.dp.models import ReportBatch
+
     with context() as ctx, ctx.rt.db.read() as session:
         query = select(ReportBatch).order_by(ReportBatch.access_date, ReportBatch.id)
         if state:
@@ -137,6 +139,8 @@ def verify(
 ) -> None:
     """Read back with GetVoucherUsage what was sent for the day(s) and list every record depa
     does not hold, holds differently, or holds without this DP having sent it. Exit 1 if any."""
+    from saphan.depa.dp import verify as verifying
+
     with context() as ctx:
         first, last = parse_days(ctx, date, date_from, date_to)
         with depa_client(ctx) as client:
@@ -165,6 +169,8 @@ def schedule(
     minute: int = typer.Option(30, min=0, max=59, help="Minute."),
 ) -> None:
     """Run sync + report every day at 00:30 Asia/Bangkok (until stopped)."""
+    from saphan.core.observability import configure_logging
+    from saphan.depa.client import DepaError
     from saphan.depa.dp.schedule import build_scheduler, daily_run
 
     with context() as ctx:
@@ -191,6 +197,9 @@ def serve_track(
     port: int = typer.Option(8100, help="Port to listen on."),
 ) -> None:
     """Serve POST /dp/usage for the DP's app (bearer DEPA_DP_TRACK_TOKEN)."""
+    import uvicorn
+
+    from saphan.core.observability import configure_logging
     from saphan.depa.dp.api import create_track_app
 
     with context() as ctx:

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
-from sqlalchemy import func, select
 
 from saphan.cli_help import invoked_as
 from saphan.core.clock import wire_datetime
-from saphan.core.errors import ServiceError
 from saphan.core.words import count
-from saphan.depa.dp import sync as syncing
 from saphan.depa.dp.cli.base import (
     app,
     console,
@@ -23,8 +21,9 @@ from saphan.depa.dp.cli.base import (
     users_cli,
     write,
 )
-from saphan.depa.dp.models import AppUser, SyncedVoucher
-from saphan.depa.dp.users import parse_users_csv, upsert_users
+
+if TYPE_CHECKING:
+    from saphan.depa.dp import sync as syncing
 
 # -- users ---------------------------------------------------------------------------------------
 
@@ -39,6 +38,9 @@ def users_import(
 ) -> None:
     """Load app users from a CSV file (header: appUserId,phone,idCard), all or nothing;
     existing users (by appUserId) are updated."""
+    from saphan.core.errors import ServiceError
+    from saphan.depa.dp.users import parse_users_csv, upsert_users
+
     with context() as ctx:
         try:
             users = parse_users_csv(file.read_bytes())
@@ -52,6 +54,10 @@ def users_import(
 @users_cli.command("list")
 def users_list() -> None:
     """App users, their phone and whether a national ID is on file, and their vouchers."""
+    from sqlalchemy import func, select
+
+    from saphan.depa.dp.models import AppUser, SyncedVoucher
+
     with context() as ctx, ctx.rt.db.read() as session:
         vouchers = dict(
             session.execute(
@@ -78,6 +84,8 @@ def users_list() -> None:
 def sync() -> None:
     """Fetch every voucher from depa (500 a page), keep their status history, and link them
     to app users by mobile number, then national ID."""
+    from saphan.depa.dp import sync as syncing
+
     with context() as ctx, depa_client(ctx) as client, progress_bar() as progress:
         task = progress.add_task("syncing vouchers", total=None)
 
@@ -119,6 +127,8 @@ def link(
     force: bool = typer.Option(False, "--force", help="Replace a link to another user."),
 ) -> None:
     """Link VOUCHER to the app user APP_USER_ID by hand."""
+    from saphan.depa.dp import sync as syncing
+
     with context() as ctx:
         write(
             ctx,
@@ -130,6 +140,8 @@ def link(
 @app.command("unlink")
 def unlink(voucher: str) -> None:
     """Remove VOUCHER's link (sync will try to match it again)."""
+    from saphan.depa.dp import sync as syncing
+
     with context() as ctx:
         write(ctx, lambda s: syncing.unlink(s, voucher))
     console.print(f"{voucher} unlinked")
@@ -140,6 +152,10 @@ def vouchers(
     unlinked: bool = typer.Option(False, "--unlinked", help="Only vouchers without a user."),
 ) -> None:
     """Synced vouchers: status, times and the app user each is linked to."""
+    from sqlalchemy import select
+
+    from saphan.depa.dp.models import AppUser, SyncedVoucher
+
     with context() as ctx, ctx.rt.db.read() as session:
         query = (
             select(SyncedVoucher, AppUser.app_user_id)
