@@ -1,13 +1,15 @@
-"""Two repairs to how Typer (0.29) prints ``saphan ... --help``.
+"""Three repairs to how Typer (0.29) prints ``saphan ... --help``.
 
 - It puts a type tag in every row, flags included: ``--demo <bool>``, ``--host <str>``. A flag
   takes no value, so it gets no tag; a value is named the way click names it (``TEXT``,
   ``INTEGER``, ``[granian|uvicorn]``), or by the option's own ``metavar``.
+- Its usage line shows an argument as ``{dp_id}`` (required) or ``[client_id]``; click writes
+  ``DP_ID`` and ``[CLIENT_ID]``, the names the commands' help text uses, and so does this.
 - It keeps the line breaks of a docstring's second and later paragraphs, so sentences break
   where the source line ended. Each paragraph is joined into one line, as click does (a
   paragraph that starts with ``\\b`` keeps its lines, as in click), and the terminal wraps it.
 
-``install()`` sets both once, for the ``saphan`` command (``saphan.cli`` calls it).
+``install()`` sets all three once, for the ``saphan`` command (``saphan.cli`` calls it).
 ``invoked_as()`` names the command in what the commands print ("link the rest with: ...") as
 this shell runs it: ``.venv/bin/saphan`` after ``make demo``, as the docs write it.
 """
@@ -65,6 +67,15 @@ def _argument_value(self: TyperArgument, ctx: Any) -> str | None:
     return None if name in (None, "TEXT") else name
 
 
+def _usage_name(self: TyperArgument) -> str:
+    """An argument in the usage line, as click writes it: ``DP_ID``, ``[CLIENT_ID]``,
+    ``FILES...``."""
+    name = self.metavar if self.metavar is not None else (self.name or "").upper()
+    if not self.required:
+        name = f"[{name}]"
+    return f"{name}..." if self.nargs != 1 else name
+
+
 def join_lines(paragraphs: list[str], markup_mode: Any = None) -> str:
     """Paragraphs for the help, each on one line (``\\b`` ones as written)."""
     return "\n\n".join(
@@ -77,6 +88,7 @@ def install() -> None:
     rich_utils._fix_linebreaks = join_lines
     TyperOption.display_type_rich = _option_value  # type: ignore[method-assign]
     TyperArgument.display_type_rich = _argument_value  # type: ignore[method-assign,assignment]
+    TyperArgument._usage_display_name = _usage_name  # type: ignore[method-assign]
 
 
 def invoked_as() -> str:

@@ -216,3 +216,11 @@ def test_help_loads_no_database_web_framework_or_server(args: list[str]) -> None
     )
     assert "Usage: saphan" in result.stdout, result.stderr
     assert result.stdout.splitlines()[-1] == "HEAVY []", result.stderr
+
+
+def test_usage_lines_name_arguments_as_click_does() -> None:
+    assert " depa vouchers import [OPTIONS] DP_ID FILE" in help_of(("depa", "vouchers", "import"))
+    assert " moi client create [OPTIONS] [CLIENT_ID]" in help_of(("moi", "client", "create"))
+    for path, _ in LEAVES:
+        [usage] = [line for line in help_of(path).splitlines() if "Usage:" in line]
+        assert not re.search(r"\{\w+\}|\[[a-z_]+\]", usage), usage

@@ -5,6 +5,7 @@ PowerCapital answers."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -219,3 +220,10 @@ def test_the_format_comes_from_the_extension_or_the_option(run: Run, tmp_path: P
     refused = run("moi", "import", str(file))
     assert (refused.exit_code, "--format" in refused.output) == (2, True)
     assert "3 accounts created" in ok(run("moi", "import", str(file), "--format", "csv"))
+
+
+def test_the_progress_bar_counts_one_account_in_the_singular(run: Run, tmp_path: Path) -> None:
+    out = ok(run("moi", "import", str(write_csv(tmp_path, ROWS[0]))))
+    assert re.search(r"^1 account\b", out, re.MULTILINE), out
+    assert "1 accounts" not in out
+    assert "1 account created, 0 updated, 1 bill loaded" in out

@@ -217,7 +217,7 @@ def import_file(
             Progress(*Progress.get_default_columns(), MofNCompleteColumn(), console=console) as bar,
             rt.db.write() as session,
         ):
-            task = bar.add_task(f"{len(accounts)} accounts", total=total)
+            task = bar.add_task(count(len(accounts), "account"), total=total)
             result = importing.import_accounts(
                 session, accounts, rt.clock.now(), lambda n: bar.advance(task, n)
             )
