@@ -132,7 +132,7 @@ def parse_vouchers(data: bytes, fmt: str) -> list[VoucherIn]:
     try:
         if fmt == "csv":
             text = data.decode("utf-8-sig")
-            raw: Any = list(csv.DictReader(io.StringIO(text)))
+            raw: Any = list(csv.DictReader(io.StringIO(text, newline="")))
         else:
             raw = orjson.loads(data)
             if isinstance(raw, dict):
@@ -142,6 +142,8 @@ def parse_vouchers(data: bytes, fmt: str) -> list[VoucherIn]:
         raise AdminBadRequest(f"File is not UTF-8: {exc}") from exc
     except orjson.JSONDecodeError as exc:
         raise AdminBadRequest(f"Malformed JSON: {exc}") from exc
+    except csv.Error as exc:  # a file the csv module cannot read (it was a 500)
+        raise AdminBadRequest(f"Malformed CSV: {exc}") from exc
     except ValidationError as exc:
         raise AdminInvalid(
             describe_validation([{**e, "loc": ("records", *e["loc"])} for e in exc.errors()])

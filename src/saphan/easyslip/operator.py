@@ -19,7 +19,13 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from saphan.core.admin import AdminBadRequest, AdminConflict, AdminInvalid, AdminNotFound
+from saphan.core.admin import (
+    MAX_ROW_ID,
+    AdminBadRequest,
+    AdminConflict,
+    AdminInvalid,
+    AdminNotFound,
+)
 from saphan.core.clock import BANGKOK, bangkok_date, to_utc_naive, wire_datetime
 from saphan.core.errors import describe_validation
 from saphan.core.hashing import key_digest
@@ -46,7 +52,8 @@ YEAR = dt.timedelta(days=365)
 
 
 def get_application(session: Session, app_id: int) -> Application:
-    app = session.get(Application, app_id)
+    # Past the id column's range there is no such row (SQLite cannot even compare it).
+    app = session.get(Application, app_id) if 0 < app_id <= MAX_ROW_ID else None
     if app is None:
         raise AdminNotFound(f"No application {app_id}")
     return app
@@ -177,7 +184,7 @@ def create_branch(
 
 
 def get_branch(session: Session, branch_id: int) -> Branch:
-    branch = session.get(Branch, branch_id)
+    branch = session.get(Branch, branch_id) if 0 < branch_id <= MAX_ROW_ID else None
     if branch is None:
         raise AdminNotFound(f"No branch {branch_id}")
     return branch
@@ -314,7 +321,7 @@ def parse_transfers(data: bytes, fmt: str) -> list[TransferIn]:
             text = data.decode("utf-8-sig")
             raw: Any = [
                 {k: v for k, v in row.items() if k and v not in ("", None)}
-                for row in csv.DictReader(io.StringIO(text))
+                for row in csv.DictReader(io.StringIO(text, newline=""))
             ]
         else:
             raw = orjson.loads(data)
@@ -325,6 +332,8 @@ def parse_transfers(data: bytes, fmt: str) -> list[TransferIn]:
         raise AdminBadRequest(f"File is not UTF-8: {exc}") from exc
     except orjson.JSONDecodeError as exc:
         raise AdminBadRequest(f"Malformed JSON: {exc}") from exc
+    except csv.Error as exc:  # a file the csv module cannot read (it was a 500)
+        raise AdminBadRequest(f"Malformed CSV: {exc}") from exc
     except ValidationError as exc:
         raise AdminInvalid(
             describe_validation([{**e, "loc": ("records", *e["loc"])} for e in exc.errors()])

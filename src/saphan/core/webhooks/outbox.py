@@ -61,9 +61,13 @@ def enqueue(
     ``payload`` is anything orjson serialises (Decimals become numbers); the JSON text is kept
     and sent as is on every attempt. A disabled subscription's messages wait until it is enabled.
     """
-    service = conn.execute(
-        select(Subscription.service).where(Subscription.id == subscription_id)
-    ).scalar()
+    service = (
+        conn.execute(
+            select(Subscription.service).where(Subscription.id == subscription_id)
+        ).scalar()
+        if 0 < subscription_id <= 2**31 - 1  # the id column's range (subscriptions.MAX_ID)
+        else None
+    )
     if service is None:
         raise UnknownSubscription()
     message_id = new_message_id(now)

@@ -145,7 +145,14 @@ def create_subscription(
     return SubscriptionInfo.of(row), secret
 
 
+#: The id column's range (an integer): past it there is no such row, and SQLite cannot even
+#: compare the value (OverflowError, a 500 before this check).
+MAX_ID = 2**31 - 1
+
+
 def _row(session: Session, subscription_id: int, *, lock: bool = False) -> Subscription:
+    if not 0 < subscription_id <= MAX_ID:
+        raise UnknownSubscription()
     query = select(Subscription).where(Subscription.id == subscription_id)
     row = session.scalar(query.with_for_update() if lock else query)
     if row is None:
