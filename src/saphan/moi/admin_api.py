@@ -155,7 +155,13 @@ async def disallow_agent(client_id: str, agent_id: AgentPath, request: Request) 
 async def list_sessions(
     request: Request,
     client: Annotated[str | None, Query(description="Only this ClientID")] = None,
-    agent: Annotated[str | None, Query(description="Only this AgentID")] = None,
+    agent: Annotated[
+        str | None,
+        Query(
+            description="Only this AgentID (13 digits)",
+            json_schema_extra={"pattern": AGENT_ID_PATTERN},
+        ),
+    ] = None,
     status: SessionStatus | None = None,
     page: Page = 1,
     per_page: PerPage = 100,

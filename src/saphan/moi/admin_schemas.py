@@ -8,24 +8,90 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from saphan.core.boundary import NameText, is_name_text
 from saphan.moi.models import MEA, PEA
+
+#: Units and amounts written as strings: digits, at most 14 before the point and 2 after it, no
+#: leading zeros (an amount may be negative), as the document says.
+UNITS_PATTERN = r"^(0|[1-9][0-9]{0,13})(\.[0-9]{1,2})?$"
+AMOUNT_PATTERN = r"^-?(0|[1-9][0-9]{0,13})(\.[0-9]{1,2})?$"
+_LARGEST = 99999999999999.99  # Numeric(16, 2)
+
+
+def _decimal(pattern: str, low: float) -> Any:
+    """A JSON number (a multiple of 0.01 in range) or a string as ``pattern`` writes it (not
+    ``""``, ``" 1"`` or ``"1e3"``), checked and documented alike."""
+    compiled = re.compile(pattern)
+
+    def check(value: Any) -> Any:
+        if isinstance(value, str) and compiled.fullmatch(value) is None:
+            raise PydanticCustomError("decimal_parsing", "Input should be a valid decimal")
+        return value
+
+    number = {"type": "number", "minimum": low, "maximum": _LARGEST, "multipleOf": 0.01}
+    return (
+        BeforeValidator(check),
+        WithJsonSchema({"anyOf": [number, {"type": "string", "pattern": pattern}]}),
+    )
 
 
 class BillIn(BaseModel):
     #: ``billDate`` (customerinfo) or ``RecordDate`` (CAList).
     bill_date: dt.date
     #: ``kwh`` / ``Unit``.
-    units: Decimal = Field(ge=0, max_digits=16, decimal_places=2)
+    units: Annotated[
+        Decimal,
+        Field(ge=0, max_digits=16, decimal_places=2, allow_inf_nan=False),
+        *_decimal(UNITS_PATTERN, 0),
+    ]
     #: ``Amount`` / ``Cost``.
-    amount: Decimal = Field(max_digits=16, decimal_places=2)
+    amount: Annotated[
+        Decimal,
+        Field(max_digits=16, decimal_places=2, allow_inf_nan=False),
+        *_decimal(AMOUNT_PATTERN, -_LARGEST),
+    ]
     #: CAList only: BillPeriod, DueDate, InvoiceNo, Paydate.
     info: dict[str, str] = Field(default_factory=dict)
 
 
+def _layout_fields(schema: dict[str, Any]) -> None:
+    """What importing.field_problem checks, said per layout: ``info`` holds only the layout's
+    account fields, strings (CAList's RegisDate may be null); a bill's ``info`` only CAList's
+    bill fields, strings, and nothing in the customerinfo layout."""
+    from saphan.moi.importing import ACCOUNT_FIELDS, BILL_FIELDS  # it imports this module
+
+    def info(layout: str) -> dict[str, Any]:
+        fields: dict[str, Any] = {name: {"type": "string"} for name in ACCOUNT_FIELDS[layout]}
+        if "RegisDate" in fields:
+            fields["RegisDate"] = {"type": ["string", "null"]}
+        return {"type": "object", "properties": fields, "additionalProperties": False}
+
+    bill_info = {
+        MEA: {"type": "object", "maxProperties": 0},
+        PEA: {
+            "type": "object",
+            "properties": {name: {"type": "string"} for name in BILL_FIELDS},
+            "additionalProperties": False,
+        },
+    }
+    schema["oneOf"] = [
+        {
+            "properties": {
+                "layout": {"const": layout},
+                "info": info(layout),
+                "bills": {"items": {"properties": {"info": bill_info[layout]}}},
+            }
+        }
+        for layout in (MEA, PEA)
+    ]
+
+
 class AccountIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra=_layout_fields)
+
     citizen_id: str = Field(pattern=r"^[0-9]{13}$")
     layout: Literal["customerinfo", "CAList"]
     #: ``installationNumber`` or ``CANo``.
@@ -74,6 +140,16 @@ AgentId = Annotated[
 
 
 class ClientCreate(BaseModel):
+    #: At least one agent, or anyAgent (operator.register_client), said as the document can.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["agents"], "properties": {"agents": {"minItems": 1}}},
+                {"required": ["anyAgent"], "properties": {"anyAgent": {"const": True}}},
+            ]
+        }
+    )
+
     clientId: str | None = Field(
         default=None,
         pattern=CLIENT_ID_PATTERN,
@@ -129,6 +205,16 @@ class SessionPage(BaseModel):
 class SessionsRevoke(BaseModel):
     """Every open session of a client system, of an agent (across client systems), or of an
     agent at one client system."""
+
+    #: clientId, agentId or both (agent_sessions.revoke_sessions_of): null is neither.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["clientId"], "properties": {"clientId": {"type": "string"}}},
+                {"required": ["agentId"], "properties": {"agentId": {"type": "string"}}},
+            ]
+        }
+    )
 
     clientId: str | None = Field(default=None, examples=["ministry-app"])
     agentId: AgentId | None = None
