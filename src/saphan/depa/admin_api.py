@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from saphan.core.admin import AdminBadRequest, operate
 from saphan.core.admin import create_admin_app as base_admin_app
+from saphan.core.body import document_request_models
 from saphan.core.runtime import Runtime
 from saphan.depa import operator
 from saphan.depa.admin_schemas import (
@@ -21,6 +22,7 @@ from saphan.depa.admin_schemas import (
     KeyOut,
     Transition,
     UsageOut,
+    VoucherIn,
     VoucherOut,
     VoucherPage,
     VouchersCreated,
@@ -84,9 +86,18 @@ async def revoke_key(key_id: int, request: Request) -> KeyOut:
     response_model=VouchersCreated,
     openapi_extra={
         "requestBody": {
+            "required": True,
             "content": {
+                "application/json": {
+                    "schema": {
+                        "oneOf": [
+                            {"$ref": "#/components/schemas/VoucherIn"},
+                            {"type": "array", "items": {"$ref": "#/components/schemas/VoucherIn"}},
+                        ]
+                    }
+                },
                 "text/csv": {"schema": {"type": "string"}},
-            }
+            },
         }
     },
 )
@@ -189,4 +200,5 @@ def create_admin_app(rt: Runtime) -> FastAPI:
         "Bearer SAPHAN_ADMIN_TOKEN.",
     )
     app.include_router(router)
+    document_request_models(app, [VoucherIn])
     return app

@@ -63,7 +63,22 @@ class VoucherIn(BaseModel):
     """A voucher as depa issues it; the same field names as GetDPVouchers, so its output
     can be loaded back. Times are Bangkok ``"YYYY-MM-DD HH:MM:SS"`` or ISO 8601."""
 
-    model_config = ConfigDict(str_strip_whitespace=True)
+    #: An Activated voucher has its activatedTime, a Revoked one its revokedTime
+    #: (operator._voucher_row), said as the document can.
+    model_config = ConfigDict(
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "allOf": [
+                {
+                    "anyOf": [
+                        {"properties": {"status": {"not": {"const": state}}}},
+                        {"required": [field], "properties": {field: {"type": "string"}}},
+                    ]
+                }
+                for state, field in (("Activated", "activatedTime"), ("Revoked", "revokedTime"))
+            ]
+        },
+    )
 
     voucherCode: Text = Field(min_length=1, max_length=50)
     status: Status = "Bound"
