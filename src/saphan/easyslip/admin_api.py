@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from saphan.core.admin import AdminBadRequest, operate
 from saphan.core.admin import create_admin_app as base_admin_app
+from saphan.core.body import document_request_models
 from saphan.core.runtime import Runtime
 from saphan.easyslip import operator
 from saphan.easyslip.admin_schemas import (
@@ -21,6 +22,7 @@ from saphan.easyslip.admin_schemas import (
     BranchOut,
     BranchUpdate,
     CreditChange,
+    TransferIn,
     TransferOut,
     TransfersCreated,
 )
@@ -123,7 +125,22 @@ async def update_branch(branch_id: int, body: BranchUpdate, request: Request) ->
     "/transfers",
     status_code=201,
     response_model=TransfersCreated,
-    openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "oneOf": [
+                            {"$ref": "#/components/schemas/TransferIn"},
+                            {"type": "array", "items": {"$ref": "#/components/schemas/TransferIn"}},
+                        ]
+                    }
+                },
+                "text/csv": {"schema": {"type": "string"}},
+            },
+        }
+    },
 )
 async def record_transfers(
     request: Request, body: Annotated[Any, Body()] = None
@@ -166,4 +183,5 @@ def create_admin_app(rt: Runtime) -> FastAPI:
         "and the transaction ledger verifications are answered from. Bearer SAPHAN_ADMIN_TOKEN.",
     )
     app.include_router(router)
+    document_request_models(app, [TransferIn])
     return app
