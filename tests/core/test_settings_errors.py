@@ -66,7 +66,8 @@ def commands() -> list[tuple[tuple[str, ...], list[str]]]:
         arguments = []
         for param in command.params:
             if getattr(param, "required", False):
-                if isinstance(param, click.Option):
+                # Typer 0.29's options are its own click's (typer._click), not click.Option.
+                if param.param_type_name == "option":
                     arguments.append(param.opts[0])
                 arguments.append("1")
         found.append((path, arguments))
