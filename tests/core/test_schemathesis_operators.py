@@ -127,6 +127,26 @@ async def test_an_id_past_the_column_is_not_found(
     assert counts(seeded) == before
 
 
+@pytest.mark.parametrize(
+    ("path", "query", "body"),
+    [
+        ("/admin/webhooks/messages", {"subscription": str(2**31)}, None),
+        ("/admin/easyslip/applications", None, {"name": "a", "email": "a@b", "credit": 2**31}),
+        ("/admin/easyslip/applications", None, {"name": "a", "email": "a@b", "quotaMax": 2**31}),
+    ],
+)
+async def test_a_number_past_an_integer_column_is_a_422(
+    admin: httpx.AsyncClient, seeded: Runtime, path: str, query: Any, body: Any
+) -> None:
+    """PostgreSQL's "integer out of range" was a 500; the documents now give the maximum."""
+    before = counts(seeded)
+    method = "GET" if body is None else "POST"
+    response = await admin.request(method, path, params=query, json=body)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] == "VALIDATION_ERROR"
+    assert counts(seeded) == before
+
+
 @pytest.mark.parametrize("path", ["/admin/depa/dps/1/vouchers", "/admin/easyslip/transfers"])
 @pytest.mark.parametrize("csv", ["\r0", "a\rb\n1", "x\n" + "y" * 200_000 + "\n"])
 async def test_csv_the_reader_refuses_is_a_400(

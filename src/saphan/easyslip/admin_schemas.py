@@ -23,7 +23,9 @@ Name = Annotated[Plain, Field(min_length=1, max_length=200)]
 _LOCAL = r"[^@\x00-\x20\x7f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+"
 _EMAIL = rf"^{_LOCAL}@{_LOCAL}$"
 PersonName = Annotated[Plain, Field(max_length=200)]
-Quota = Annotated[int, Field(ge=0)]
+#: The Integer columns' range: past it PostgreSQL answered "integer out of range" (a 500).
+INT_MAX = 2**31 - 1
+Quota = Annotated[int, Field(ge=0, le=INT_MAX)]
 #: An amount as a string: digits, more than 0, at most 1,000,000,000, at most 2 decimals, no
 #: leading zeros (CSV cells are such strings; the document says the same of JSON ones).
 MONEY_PATTERN = r"^(0\.([1-9][0-9]?|0[1-9])|[1-9][0-9]{0,8}(\.[0-9]{1,2})?|1000000000(\.0{1,2})?)$"
@@ -120,7 +122,7 @@ class ApplicationCreate(In):
     quotaMax: Quota | None = 100
     autoRenewExpired: bool = False
     autoRenewQuota: bool = False
-    credit: Annotated[int, Field(ge=0)] = 0
+    credit: Annotated[int, Field(ge=0, le=INT_MAX)] = 0
     #: Default: a year after creation.
     expiresAt: dt.datetime | None = None
     allowedIps: AllowedIps = ""

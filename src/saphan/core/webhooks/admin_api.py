@@ -170,7 +170,8 @@ async def send_test(subscription_id: int, request: Request) -> Enqueued:
 async def list_messages(
     request: Request,
     service: Annotated[str | None, Query(max_length=50)] = None,
-    subscription: int | None = None,
+    # At most the id column's largest value: past it PostgreSQL raised "integer out of range".
+    subscription: Annotated[int | None, Query(le=2**31 - 1)] = None,
     state: State | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     before: Annotated[str | None, Query(max_length=40, description="A message id")] = None,
