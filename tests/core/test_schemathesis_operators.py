@@ -96,6 +96,7 @@ def test_generated_requests_get_documented_answers(
 
 # -- what the run found: server errors (500) ---------------------------------------------------
 
+EARLY = "0001-01-01T00:00:00+00:01"
 TOO_BIG = 2**63  # past any id column; SQLite cannot even compare it (OverflowError)
 
 
@@ -133,12 +134,15 @@ async def test_an_id_past_the_column_is_not_found(
         ("/admin/webhooks/messages", {"subscription": str(2**31)}, None),
         ("/admin/easyslip/applications", None, {"name": "a", "email": "a@b", "credit": 2**31}),
         ("/admin/easyslip/applications", None, {"name": "a", "email": "a@b", "quotaMax": 2**31}),
+        # A time an offset takes off the calendar in UTC (OverflowError, a 500).
+        ("/admin/easyslip/applications", None, {"name": "a", "email": "a@b", "expiresAt": EARLY}),
     ],
 )
 async def test_a_number_past_an_integer_column_is_a_422(
     admin: httpx.AsyncClient, seeded: Runtime, path: str, query: Any, body: Any
 ) -> None:
-    """PostgreSQL's "integer out of range" was a 500; the documents now give the maximum."""
+    """PostgreSQL's "integer out of range" and an OverflowError were 500s; the documents now
+    give the range."""
     before = counts(seeded)
     method = "GET" if body is None else "POST"
     response = await admin.request(method, path, params=query, json=body)

@@ -8,7 +8,15 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from saphan.core.boundary import NameText
@@ -70,6 +78,21 @@ BankCode = Annotated[str, Field(json_schema_extra={"enum": list[Any](TRANSFER_BA
 Optional64 = Annotated[Plain, Field(max_length=64)] | None
 
 
+def _in_range(value: dt.datetime) -> dt.datetime:
+    if value.date() in (dt.date.min, dt.date.max):
+        raise ValueError("must be between 0001-01-02 and 9999-12-30")
+    return value
+
+
+#: A time the server can move to UTC: not on the calendar's first or last day, where an offset
+#: took it past the calendar (OverflowError, a 500).
+Expiry = Annotated[
+    dt.datetime,
+    AfterValidator(_in_range),
+    Field(json_schema_extra={"pattern": r"^(?!0001-01-01|9999-12-31)"}),
+]
+
+
 class In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -124,7 +147,7 @@ class ApplicationCreate(In):
     autoRenewQuota: bool = False
     credit: Annotated[int, Field(ge=0, le=INT_MAX)] = 0
     #: Default: a year after creation.
-    expiresAt: dt.datetime | None = None
+    expiresAt: Expiry | None = None
     allowedIps: AllowedIps = ""
 
     _networks = field_validator("allowedIps")(_cidrs)
@@ -139,7 +162,7 @@ class ApplicationUpdate(In):
     quotaMax: Quota | None = None
     autoRenewExpired: bool | None = None
     autoRenewQuota: bool | None = None
-    expiresAt: dt.datetime | None = None
+    expiresAt: Expiry | None = None
     status: Literal["active", "banned", "deleted"] | None = None
     allowedIps: AllowedIps | None = None
 
