@@ -163,3 +163,19 @@ async def test_csv_the_reader_refuses_is_a_400(
     assert 400 <= response.status_code < 500, response.text
     assert set(response.json()) == {"error"}
     assert counts(seeded) == before
+
+
+async def test_credit_stays_within_its_column(admin: httpx.AsyncClient, seeded: Runtime) -> None:
+    """Adding credit past 2^31-1 was a 500 ("integer out of range" on PostgreSQL, OverflowError
+    on SQLite): an amount past it is 422, and a sum past it stops there, as it stops at 0."""
+    [app, *_] = (await admin.get("/admin/easyslip/applications")).json()
+    path = f"/admin/easyslip/applications/{app['id']}/credit"
+    before = counts(seeded)
+    refused = await admin.post(path, json={"amount": 10**30})
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"]["code"] == "VALIDATION_ERROR"
+    assert counts(seeded) == before
+    for _ in range(2):
+        added = await admin.post(path, json={"amount": 2**31 - 1})
+        assert added.status_code == 200, added.text
+    assert added.json()["credit"] == 2**31 - 1

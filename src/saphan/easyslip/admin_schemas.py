@@ -170,9 +170,10 @@ class ApplicationUpdate(In):
 
 
 class CreditChange(In):
-    """Added to the credit (negative takes away; the credit never goes below 0)."""
+    """Added to the credit (negative takes away; the credit never goes below 0 nor above
+    2^31-1)."""
 
-    amount: int
+    amount: Annotated[int, Field(ge=-INT_MAX, le=INT_MAX)]
 
 
 class ApplicationOut(BaseModel):

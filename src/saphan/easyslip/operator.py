@@ -31,6 +31,7 @@ from saphan.core.errors import describe_validation
 from saphan.core.hashing import key_digest
 from saphan.easyslip import miniqr
 from saphan.easyslip.admin_schemas import (
+    INT_MAX,
     ApplicationCreate,
     ApplicationOut,
     ApplicationUpdate,
@@ -130,7 +131,8 @@ def update_application(session: Session, app_id: int, body: ApplicationUpdate) -
 
 def change_credit(session: Session, app_id: int, amount: int) -> Application:
     app = get_application(session, app_id)
-    app.credit = max(0, app.credit + amount)
+    # Between 0 and the Integer column's largest value (past it: a 500, "integer out of range").
+    app.credit = min(INT_MAX, max(0, app.credit + amount))
     return app
 
 
