@@ -216,6 +216,21 @@ async def operate(request: Request, work: Callable[[Session, Runtime], T], *, wr
     )
 
 
+def rows_body(schema: str) -> dict[str, Any]:
+    """``openapi_extra`` for an operator route that takes rows: one ``schema`` object or a list of
+    them as JSON, or the same rows as CSV text (which no JSON Schema can describe)."""
+    row = {"$ref": f"#/components/schemas/{schema}"}
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"oneOf": [row, {"type": "array", "items": row}]}},
+                "text/csv": {"schema": {"type": "string"}},
+            },
+        }
+    }
+
+
 def create_admin_app(rt: Runtime, *, title: str, description: str) -> FastAPI:
     """A FastAPI app whose every route needs the operator token; routers are added by services."""
     app = FastAPI(

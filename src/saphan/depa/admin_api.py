@@ -9,7 +9,7 @@ import orjson
 from fastapi import APIRouter, Body, FastAPI, Query, Request
 from sqlalchemy.orm import Session
 
-from saphan.core.admin import AdminBadRequest, operate
+from saphan.core.admin import AdminBadRequest, operate, rows_body
 from saphan.core.admin import create_admin_app as base_admin_app
 from saphan.core.body import document_request_models
 from saphan.core.runtime import Runtime
@@ -84,22 +84,7 @@ async def revoke_key(key_id: int, request: Request) -> KeyOut:
     "/dps/{dp_id}/vouchers",
     status_code=201,
     response_model=VouchersCreated,
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "oneOf": [
-                            {"$ref": "#/components/schemas/VoucherIn"},
-                            {"type": "array", "items": {"$ref": "#/components/schemas/VoucherIn"}},
-                        ]
-                    }
-                },
-                "text/csv": {"schema": {"type": "string"}},
-            },
-        }
-    },
+    openapi_extra=rows_body("VoucherIn"),
 )
 async def create_vouchers(
     dp_id: int, request: Request, body: Annotated[Any, Body()] = None

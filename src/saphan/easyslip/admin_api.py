@@ -8,7 +8,7 @@ import orjson
 from fastapi import APIRouter, Body, FastAPI, Query, Request
 from sqlalchemy.orm import Session
 
-from saphan.core.admin import AdminBadRequest, operate
+from saphan.core.admin import AdminBadRequest, operate, rows_body
 from saphan.core.admin import create_admin_app as base_admin_app
 from saphan.core.body import document_request_models
 from saphan.core.runtime import Runtime
@@ -125,22 +125,7 @@ async def update_branch(branch_id: int, body: BranchUpdate, request: Request) ->
     "/transfers",
     status_code=201,
     response_model=TransfersCreated,
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "oneOf": [
-                            {"$ref": "#/components/schemas/TransferIn"},
-                            {"type": "array", "items": {"$ref": "#/components/schemas/TransferIn"}},
-                        ]
-                    }
-                },
-                "text/csv": {"schema": {"type": "string"}},
-            },
-        }
-    },
+    openapi_extra=rows_body("TransferIn"),
 )
 async def record_transfers(
     request: Request, body: Annotated[Any, Body()] = None
