@@ -129,22 +129,37 @@ async def test_an_id_past_the_column_is_not_found(
 
 
 @pytest.mark.parametrize(
-    ("path", "query", "body"),
+    ("method", "path", "query", "body"),
     [
-        ("/admin/webhooks/messages", {"subscription": str(2**31)}, None),
-        ("/admin/easyslip/applications", None, {"name": "a", "email": "a@b", "credit": 2**31}),
-        ("/admin/easyslip/applications", None, {"name": "a", "email": "a@b", "quotaMax": 2**31}),
+        ("GET", "/admin/webhooks/messages", {"subscription": str(2**31)}, None),
+        ("POST", "/admin/webhooks/replay-failed", {"subscription": str(2**31)}, None),
+        (
+            "POST",
+            "/admin/easyslip/applications",
+            None,
+            {"name": "a", "email": "a@b", "credit": 2**31},
+        ),
+        (
+            "POST",
+            "/admin/easyslip/applications",
+            None,
+            {"name": "a", "email": "a@b", "quotaMax": 2**31},
+        ),
         # A time an offset takes off the calendar in UTC (OverflowError, a 500).
-        ("/admin/easyslip/applications", None, {"name": "a", "email": "a@b", "expiresAt": EARLY}),
+        (
+            "POST",
+            "/admin/easyslip/applications",
+            None,
+            {"name": "a", "email": "a@b", "expiresAt": EARLY},
+        ),
     ],
 )
 async def test_a_number_past_an_integer_column_is_a_422(
-    admin: httpx.AsyncClient, seeded: Runtime, path: str, query: Any, body: Any
+    admin: httpx.AsyncClient, seeded: Runtime, method: str, path: str, query: Any, body: Any
 ) -> None:
     """PostgreSQL's "integer out of range" and an OverflowError were 500s; the documents now
     give the range."""
     before = counts(seeded)
-    method = "GET" if body is None else "POST"
     response = await admin.request(method, path, params=query, json=body)
     assert response.status_code == 422, response.text
     assert response.json()["error"]["code"] == "VALIDATION_ERROR"
