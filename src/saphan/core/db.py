@@ -19,8 +19,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.orm.session import JoinTransactionMode
+from sqlalchemy.pool import NullPool
 
 from saphan.core.group_commit import PostgresWriter, Recorded, Rows, SQLiteWriter, write_inline
+from saphan.core.kept import KeptConnections
 from saphan.core.statement import Statement
 
 T = TypeVar("T")
@@ -122,8 +124,8 @@ class Database:
     - PostgreSQL: on the event loop itself, through SQLAlchemy's asyncio bridge over psycopg's
       async connections (``AsyncConnection.run_sync``: the same synchronous rules, their I/O
       awaited in a greenlet). No thread hop, no GIL hand-off per request; reads use autocommit
-      connections (no BEGIN/ROLLBACK round trips); writes are committed in groups by one
-      writer (``core.group_commit``).
+      connections (no BEGIN/ROLLBACK round trips) kept open between them (``core.kept``);
+      writes are committed in groups by one writer (``core.group_commit``).
     - SQLite: reads on the event loop (an indexed read in WAL mode never waits for the write
       lock and takes well under a millisecond; a thread hop costs more than it saves), writes on
       one writer thread that commits whatever is waiting together (``core.group_commit``:
@@ -152,8 +154,7 @@ class Database:
         #: SQLite: each thread's connection for reads on it (``_read_here``), and all of them.
         self._kept = threading.local()
         self._kept_all: list[Connection] = []
-        self._async: AsyncEngine | None = None
-        self._async_reader: AsyncEngine | None = None
+        self._readers: KeptConnections | None = None
         self._health: AsyncEngine | None = None
         self._pg_writer: PostgresWriter | None = None
 
@@ -209,7 +210,7 @@ class Database:
             return cast(T, await self._sqlite_writer.run(work))
         if write:
             return cast(T, await self._postgres_writer().run(work))
-        async with self._async_engine(write=False).connect() as aconn:
+        async with self._postgres_readers().connection() as aconn:
             return await aconn.run_sync(work)
 
     async def run_recorded(
@@ -252,8 +253,17 @@ class Database:
 
     def _postgres_writer(self) -> PostgresWriter:
         if self._pg_writer is None:
-            self._pg_writer = PostgresWriter(self._async_engine(write=True))
+            self._pg_writer = PostgresWriter(KeptConnections(self._async_engine(), size=1))
         return self._pg_writer
+
+    def _postgres_readers(self) -> KeptConnections:
+        """Autocommit connections: a read opens no transaction, so nothing is left to end."""
+        if self._readers is None:
+            self._readers = KeptConnections(
+                self._async_engine(isolation_level="AUTOCOMMIT", pool_reset_on_return=None),
+                size=self.pool_size,
+            )
+        return self._readers
 
     async def run_session(
         self, work: Callable[[Session], T], *, write: bool, thread: bool = False
@@ -302,25 +312,11 @@ class Database:
         with self.begin() as connection:
             return work(connection)
 
-    def _async_engine(self, write: bool) -> AsyncEngine:
-        """Created on first use, on the running event loop (PostgreSQL only). Two pools of
-        ``pool_size`` each (what one pool of ``pool_size`` plus as many overflow allowed
-        before): writers, and readers in autocommit, which open no transaction and so have
-        nothing to reset when a connection goes back. Neither pings a connection before
-        lending it (a round trip per request); a connection found broken invalidates the
-        pool, and the request that found it fails."""
-        if self._async is None or self._async_reader is None:
-            options: dict[str, Any] = {
-                "pool_size": self.pool_size,
-                "max_overflow": 0,
-                "pool_recycle": 1800,
-                **_JSON,
-            }
-            self._async = create_async_engine(self.url, **options)
-            self._async_reader = create_async_engine(
-                self.url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None, **options
-            )
-        return self._async if write else self._async_reader
+    def _async_engine(self, **options: Any) -> AsyncEngine:
+        """PostgreSQL only, for ``KeptConnections``: its pool opens and closes connections
+        (the kept ones are never returned), none pinged before use (a round trip a request):
+        a connection found broken fails the work that found it and is closed."""
+        return create_async_engine(self.url, poolclass=NullPool, **options, **_JSON)
 
     async def ping(self) -> None:
         """One trivial statement, without blocking the event loop, on a connection of its own:
@@ -337,7 +333,7 @@ class Database:
 
     def dispose(self) -> None:
         """``aclose`` for callers outside an event loop (commands, test teardown)."""
-        if self._async is not None or self._async_reader is not None or self._health is not None:
+        if self._readers is not None or self._pg_writer is not None or self._health is not None:
             asyncio.run(self.aclose())
         if self._sqlite_writer is not None:
             self._sqlite_writer.close()
@@ -349,10 +345,9 @@ class Database:
         if self._pg_writer is not None:
             await self._pg_writer.close()
             self._pg_writer = None
-        for engine in (self._async, self._async_reader):
-            if engine is not None:
-                await engine.dispose()
-        self._async = self._async_reader = None
+        if self._readers is not None:
+            await self._readers.close()
+            self._readers = None
         if self._health is not None:
             await self._health.dispose()
             self._health = None

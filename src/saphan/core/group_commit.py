@@ -40,8 +40,8 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine
 
+from saphan.core.kept import KeptConnections
 from saphan.core.statement import Statement
 
 __all__ = [
@@ -321,8 +321,8 @@ class PostgresWriter:
     One writer task per event loop (a server has one; a test client that drives the app from
     loops of its own, one after another, gets one on each)."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, connections: KeptConnections) -> None:
+        self._connections = connections
         self._loops: dict[asyncio.AbstractEventLoop, _LoopWriter] = {}
 
     async def run(self, work: Work) -> Any:
@@ -331,19 +331,21 @@ class PostgresWriter:
         if writer is None:
             for gone in [other for other in self._loops if other.is_closed()]:
                 del self._loops[gone]
-            writer = self._loops[loop] = _LoopWriter(self._engine, loop)
+            writer = self._loops[loop] = _LoopWriter(self._connections, loop)
         return await writer.run(work)
 
     async def close(self) -> None:
-        """Stop once what is queued on this event loop has been written."""
+        """Stop once what is queued on this event loop has been written; close the
+        connections."""
         writer = self._loops.pop(asyncio.get_running_loop(), None)
         if writer is not None:
             await writer.close()
+        await self._connections.close()
 
 
 class _LoopWriter:
-    def __init__(self, engine: AsyncEngine, loop: asyncio.AbstractEventLoop) -> None:
-        self._engine = engine
+    def __init__(self, connections: KeptConnections, loop: asyncio.AbstractEventLoop) -> None:
+        self._connections = connections
         self._jobs: deque[_Job] = deque()
         self._wake = asyncio.Event()
         self._closing = False
@@ -373,7 +375,7 @@ class _LoopWriter:
 
     async def _commit(self, batch: list[_Job]) -> None:
         try:
-            async with self._engine.begin() as aconn:
+            async with self._connections.connection() as aconn, aconn.begin():
                 results = await aconn.run_sync(_run_all, batch)
         except _PieceFailed as failed:
             others = batch
@@ -395,7 +397,7 @@ class _LoopWriter:
         conflict to another process's transaction is tried again, up to ``RETRIES`` times."""
         for attempt in range(RETRIES + 1):
             try:
-                async with self._engine.begin() as aconn:
+                async with self._connections.connection() as aconn, aconn.begin():
                     result = await aconn.run_sync(_perform, job.work)
             except Exception as exc:
                 if attempt < RETRIES and _transient(exc):
