@@ -53,3 +53,8 @@ def json_response(
     content: Any, *, status: int = 200, headers: Mapping[str, str] | None = None
 ) -> Response:
     return _JSONBody(dumps(content), status, headers)
+
+
+def rendered(body: bytes, *, status: int = 200) -> Response:
+    """A response of JSON already rendered (``dumps``), e.g. kept from an earlier request."""
+    return _JSONBody(body, status, None)

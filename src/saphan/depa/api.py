@@ -8,8 +8,10 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.security import APIKeyHeader
 from starlette.responses import Response
 
+from saphan.core.answer_cache import AnswerCache
 from saphan.core.body import json_body
 from saphan.core.fresh import FreshCache
+from saphan.core.jsonresponse import dumps, rendered
 from saphan.core.request_path import RequestPath, runtime
 from saphan.core.runtime import Runtime
 from saphan.core.service import create_service_app
@@ -70,11 +72,17 @@ router = APIRouter(prefix="/api/dp", responses=ERRORS)
 )
 async def get_dp_vouchers(request: Request, _key: ApiKey = None) -> Response:
     """Retrieve the list of Vouchers approved by depa for the DP, a page at a time."""
-    return await PATH.respond(
-        request,
-        lambda conn, call: logic.get_dp_vouchers(conn, call.caller, call.body),
-        body=GetDPVouchersRequest,
-    )
+    call = await PATH.call(request, GetDPVouchersRequest)
+    pages: AnswerCache[tuple[int, int, int]] = request.app.state.pages
+    key, version = logic.page_key(call.caller, call.body), logic.page_version(call.caller)
+    answer = pages.get(key, version)
+    if answer is None:
+        page = await call.rt.db.run(
+            lambda conn: logic.get_dp_vouchers(conn, call.caller, call.body), write=False
+        )
+        answer = dumps(page)
+        pages.keep(key, version, answer)
+    return rendered(answer)
 
 
 @router.post(
@@ -122,4 +130,5 @@ def create_app(rt: Runtime) -> FastAPI:
         request_models=[GetDPVouchersRequest, VoucherUsageRequest, GetVoucherUsageRequest],
     )
     app.state.callers = FreshCache[str, logic.Caller | None](rt.db)
+    app.state.pages = AnswerCache[tuple[int, int, int]](logic.KEPT_PAGE_BYTES)
     return app

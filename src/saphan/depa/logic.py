@@ -47,10 +47,15 @@ class Caller:
     dp_id: int
     #: The DP's voucher count as of this request (GetDPVouchers' ``totalRecords``).
     voucher_count: int
+    #: Changes with every write to the DP's vouchers (migration 0014): with the count, the
+    #: version GetDPVouchers pages are kept under (``page_version``).
+    revision: int
 
 
 _KEY_LOOKUP = (
-    select(ApiKey.digest, DigitalProvider.id, DigitalProvider.voucher_count)
+    select(
+        ApiKey.digest, DigitalProvider.id, DigitalProvider.voucher_count, DigitalProvider.revision
+    )
     .join(DigitalProvider, DigitalProvider.id == ApiKey.dp_id)
     .where(ApiKey.digest == bindparam("digest"), ApiKey.revoked_at.is_(None))
 )
@@ -68,7 +73,7 @@ def find_caller(conn: Connection, digest: str) -> Caller | None:
     row = conn.execute(_KEY_LOOKUP, {"digest": digest}).first()
     if row is None or not digests_equal(row[0], digest):
         return None
-    return Caller(dp_id=row[1], voucher_count=row[2])
+    return Caller(dp_id=row[1], voucher_count=row[2], revision=row[3])
 
 
 def authenticate(conn: Connection, secret: bytes, api_key: str | None) -> Caller:
@@ -99,6 +104,21 @@ def _page(dialect: str) -> Select[Any]:
 
 
 _PAGE = Statement(_page)
+
+#: The bytes of GetDPVouchers answers a process keeps (``page_key``): 64 MiB, ~900 pages of
+#: 100 records.
+KEPT_PAGE_BYTES = 64 * 1024 * 1024
+
+
+def page_key(caller: Caller, request: GetDPVouchersRequest) -> tuple[int, int, int]:
+    """What a kept GetDPVouchers answer is found by (``core.answer_cache``)."""
+    return (caller.dp_id, request.pageNumber, request.pageSize)
+
+
+def page_version(caller: Caller) -> tuple[int, int]:
+    """What a kept answer must have been made at to be served: any write to the DP's
+    vouchers changes the revision; the count is the answer's ``totalRecords``."""
+    return (caller.revision, caller.voucher_count)
 
 
 def get_dp_vouchers(

@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlalchemy import (
     REAL,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -31,6 +32,9 @@ class DigitalProvider(Base):
     #: Vouchers ever issued to this DP; each voucher's ``seq`` is 1..voucher_count, dense,
     #: which makes any page of GetDPVouchers an index range instead of an OFFSET scan.
     voucher_count: Mapped[int] = mapped_column(Integer, default=0)
+    #: A random value that triggers change whenever one of the DP's vouchers is written
+    #: (migration 0014): what GetDPVouchers pages are kept under (``depa.pages``).
+    revision: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
 
 
 class ApiKey(Base):
