@@ -153,8 +153,20 @@ class ApplicationCreate(In):
     _networks = field_validator("allowedIps")(_cidrs)
 
 
+def _null_only_for_quota_max(schema: dict[str, Any]) -> None:
+    """``ApplicationUpdate``'s document: a field may be left out, but only ``quotaMax`` may
+    be null (the others are 422 "cannot be null", ``operator.update_application``)."""
+    for name, field in schema["properties"].items():
+        if name != "quotaMax" and "anyOf" in field:
+            kept = [option for option in field.pop("anyOf") if option.get("type") != "null"]
+            field.update(kept[0] if len(kept) == 1 else {"anyOf": kept})
+            field.pop("default", None)
+
+
 class ApplicationUpdate(In):
     """The plan and settings; absent fields stay. ``quotaMax: null`` makes it unlimited."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_null_only_for_quota_max)
 
     name: Name | None = None
     email: Annotated[str, Field(max_length=320, pattern=_EMAIL)] | None = None
