@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     #: window, whatever the username or client, before the login answers 429.
     login_address_max_failures: int = Field(default=20, ge=1)
     login_address_window_seconds: int = Field(default=300, ge=1)
+    #: depa: MiB of GetDPVouchers answers each process keeps (``core.answer_cache``); 0: none.
+    depa_page_cache_mib: int = Field(default=128, ge=0)
     # -- EasySlip ---------------------------------------------------------------------------
     #: EasySlip ``url`` inputs: networks admitted although not global (JSON list of CIDRs, e.g.
     #: '["127.0.0.1/32"]'); in demo mode loopback is always admitted.

@@ -1,4 +1,4 @@
-"""GetDPVouchers answers kept in memory under their DP's revision (``depa.pages``): never
+"""GetDPVouchers answers kept in memory under their DP's revision (``core.answer_cache``): never
 served once the DP's vouchers change, whoever changes them, and never another DP's."""
 
 from __future__ import annotations

@@ -130,5 +130,5 @@ def create_app(rt: Runtime) -> FastAPI:
         request_models=[GetDPVouchersRequest, VoucherUsageRequest, GetVoucherUsageRequest],
     )
     app.state.callers = FreshCache[str, logic.Caller | None](rt.db)
-    app.state.pages = AnswerCache[tuple[int, int, int]](logic.KEPT_PAGE_BYTES)
+    app.state.pages = AnswerCache[tuple[int, int, int]](rt.settings.depa_page_cache_mib << 20)
     return app

@@ -105,10 +105,6 @@ def _page(dialect: str) -> Select[Any]:
 
 _PAGE = Statement(_page)
 
-#: The bytes of GetDPVouchers answers a process keeps (``page_key``): 64 MiB, ~900 pages of
-#: 100 records.
-KEPT_PAGE_BYTES = 64 * 1024 * 1024
-
 
 def page_key(caller: Caller, request: GetDPVouchersRequest) -> tuple[int, int, int]:
     """What a kept GetDPVouchers answer is found by (``core.answer_cache``)."""

@@ -32,8 +32,8 @@ class DigitalProvider(Base):
     #: Vouchers ever issued to this DP; each voucher's ``seq`` is 1..voucher_count, dense,
     #: which makes any page of GetDPVouchers an index range instead of an OFFSET scan.
     voucher_count: Mapped[int] = mapped_column(Integer, default=0)
-    #: A random value that triggers change whenever one of the DP's vouchers is written
-    #: (migration 0014): what GetDPVouchers pages are kept under (``depa.pages``).
+    #: A value that triggers change in every transaction that writes one of the DP's vouchers
+    #: (migration 0014): what GetDPVouchers pages are kept under (``core.answer_cache``).
     revision: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
 
 
