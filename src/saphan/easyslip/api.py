@@ -11,7 +11,6 @@ import httpx
 from fastapi import APIRouter, FastAPI, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
-from sqlalchemy import Connection
 from starlette.responses import Response
 
 from saphan.core.body import json_body, read_body
@@ -144,7 +143,7 @@ async def _verify(
     model: type[BaseModel],
     sources: tuple[Kind, ...],
     parse: Callable[[str], QR],
-    find: Callable[[Connection, Ledger, Caller, QR, verify.Options], verify.Found],
+    lookup: Callable[[QR], verify.Lookup],
 ) -> Response:
     """The request path with the slip's own input step: the body (JSON or multipart, up to
     the reference's image limit), then the QR read off it (images decode on a worker thread),
@@ -160,10 +159,20 @@ async def _verify(
     source = await read_input(body, request.headers, model, sources)  # type: ignore[arg-type]
     qr = _first_slip(await _qr_texts(call.rt, source, lambda text: _is(parse, text)), parse)
     ledger: Ledger = request.app.state.ledger
-    result = await call.rt.db.run_then(
-        lambda conn: find(conn, ledger, call.caller, qr, source.options),
-        lambda conn, found: verify.record(conn, call.caller, found, source.options, call.now),
-    )
+    asked, options = lookup(qr), source.options
+    if verify.in_one_statement(call.rt.db, ledger, options):
+        answer = await call.rt.db.run(
+            lambda conn: verify.find_and_record(conn, call.caller, asked, options, call.now),
+            write=True,
+        )
+        if answer is None:
+            raise SlipNotFound()
+        result = answer
+    else:
+        result = await call.rt.db.run_then(
+            lambda conn: verify.find(conn, ledger, call.caller, asked, options),
+            lambda conn, found: verify.record(conn, call.caller, found, options, call.now),
+        )
     # This process's own verification is seen by its next /v2/info at once.
     infos: FreshCache[tuple[int, dt.date], dict[str, Any]] = request.app.state.infos
     infos.clear()
@@ -250,7 +259,7 @@ async def verify_bank(request: Request, _key: ApiKey = None) -> Response:
         VerifyBankRequest,
         ("payload", "image", "base64", "url"),
         miniqr.parse_bank,
-        verify.find_bank,
+        verify.bank_lookup,
     )
 
 
@@ -268,7 +277,7 @@ async def verify_truewallet(request: Request, _key: ApiKey = None) -> Response:
         VerifyTrueWalletRequest,
         ("image", "base64", "url"),
         miniqr.parse_truewallet,
-        verify.find_truewallet,
+        verify.truewallet_lookup,
     )
 
 

@@ -9,6 +9,7 @@ the branch's month; a failed verification uses none (its transaction rolls back)
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -16,15 +17,16 @@ from typing import Any
 from sqlalchemy import Connection, Integer, bindparam, text
 
 from saphan.core.clock import to_utc_naive
+from saphan.core.db import Database
 from saphan.core.statement import Statement, upsert_into
 from saphan.easyslip.errors import SlipNotFound
-from saphan.easyslip.ledger import BANK, TRUEWALLET, Ledger
+from saphan.easyslip.ledger import BANK, TRUEWALLET, Ledger, TableLedger
 from saphan.easyslip.logic import quota
 from saphan.easyslip.logic.auth import Caller
 from saphan.easyslip.logic.matching import match_account
 from saphan.easyslip.logic.rawslip import money, raw_slip, truewallet_slip
 from saphan.easyslip.miniqr import BankSlipQR, TrueWalletQR
-from saphan.easyslip.models import Verification
+from saphan.easyslip.models import Transfer, Verification
 
 SATANG = Decimal("0.01")
 BANK_VERIFIED = "Bank slip verified successfully"
@@ -60,16 +62,16 @@ _NOTE = Statement(
 )
 
 
-#: PostgreSQL: the note and both months' spend as one statement, one round trip in the writer
-#: instead of three (data-modifying CTEs, which SQLite has not). A month's row not made yet, or
-#: a month used up, leaves its count at 0: ``quota.spend`` then takes it the usual way.
-_NOTE_AND_SPEND = Statement(
-    text(
-        """
-        WITH note AS (
+def _spend_sql(note_rows: str) -> str:
+    """PostgreSQL: the note and both months' spend as data-modifying CTEs (which SQLite has
+    not), the note made from ``note_rows`` (a SELECT of the transfer's id and transRef). A
+    month's row not made yet, or a month used up, leaves its count at 0: ``quota.spend`` then
+    takes it the usual way."""
+    return f"""
+        note AS (
             INSERT INTO easyslip_verification
                 (application_id, transfer_id, branch_id, trans_ref, count, first_at, last_at)
-            VALUES (:v_app_id, :v_transfer_id, :v_branch_id, :v_trans_ref, 1, :v_at, :v_at)
+            SELECT :v_app_id, id, :v_branch_id, trans_ref, 1, :v_at, :v_at FROM ({note_rows}) AS t
             ON CONFLICT (application_id, transfer_id) DO UPDATE
                 SET count = easyslip_verification.count + 1, last_at = excluded.last_at
             RETURNING count
@@ -85,12 +87,61 @@ _NOTE_AND_SPEND = Statement(
                 AND (CAST(:branch_limit AS INTEGER) IS NULL OR used < :branch_limit)
                 AND (SELECT count FROM note) = 1
             RETURNING used
+        )"""  # noqa: S608 (``note_rows`` is one of this module's constants)
+
+
+_SPENT = """(SELECT count FROM note) AS note_count, (SELECT count(*) FROM app) AS app_taken,
+    (SELECT count(*) FROM branch) AS branch_taken"""
+_COUNTS = {"note_count": Integer, "app_taken": Integer, "branch_taken": Integer}
+
+#: PostgreSQL: the note and the spend of a transfer read before, one round trip in the writer
+#: instead of three.
+_NOTE_AND_SPEND = Statement(
+    text(
+        "WITH"
+        + _spend_sql(
+            "SELECT CAST(:v_transfer_id AS INTEGER) AS id, CAST(:v_trans_ref AS TEXT) AS trans_ref"
         )
-        SELECT (SELECT count FROM note) AS count, (SELECT count(*) FROM app) AS app,
-            (SELECT count(*) FROM branch) AS branch
-        """
-    ).columns(count=Integer, app=Integer, branch=Integer)
+        + f" SELECT {_SPENT}"
+    ).columns(**_COUNTS)
 )
+
+#: The transfer's columns by name (a text statement's result columns match by position).
+_TRANSFER_COLUMNS = ", ".join(f"transfer.{column.name}" for column in Transfer.__table__.columns)
+
+#: PostgreSQL, the ledger being the table: the transfer's lookup as well, so a verification
+#: is one statement in the writer and no read before it. No row: no such transfer, nothing
+#: written.
+_FIND_NOTE_AND_SPEND = Statement(
+    text(
+        "WITH transfer AS (SELECT * FROM easyslip_transfer WHERE kind = :kind"  # noqa: S608
+        " AND bank_code = :bank_code AND trans_ref = :trans_ref),"
+        f"{_spend_sql('SELECT id, trans_ref FROM transfer')}"
+        f" SELECT {_TRANSFER_COLUMNS}, {_SPENT} FROM transfer"
+    ).columns(*Transfer.__table__.columns, **_COUNTS)
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """What a slip's QR asks the ledger, and how its transfer is answered."""
+
+    kind: str
+    bank_code: str
+    trans_ref: str
+    #: The transfer's row -> ``rawSlip``.
+    slip: Callable[[Any], dict[str, Any]]
+    message: str
+
+
+def bank_lookup(qr: BankSlipQR) -> Lookup:
+    return Lookup(
+        BANK, qr.bank_code, qr.trans_ref, lambda row: raw_slip(row, qr.payload), BANK_VERIFIED
+    )
+
+
+def truewallet_lookup(qr: TrueWalletQR) -> Lookup:
+    return Lookup(TRUEWALLET, "", qr.transaction_id, truewallet_slip, TRUEWALLET_VERIFIED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,32 +155,53 @@ class Found:
     matched_account: dict[str, Any] | None
 
 
-def find_bank(
-    conn: Connection, ledger: Ledger, caller: Caller, qr: BankSlipQR, options: Options
+def find(
+    conn: Connection, ledger: Ledger, caller: Caller, lookup: Lookup, options: Options
 ) -> Found:
-    """The read step of /v2/verify/bank (outside the write transaction: the ledger's
-    transfers never change); SLIP_NOT_FOUND when the ledger has no such transfer."""
-    row = ledger.find(conn, BANK, qr.bank_code, qr.trans_ref)
+    """The read step (outside the write transaction: the ledger's transfers never change);
+    SLIP_NOT_FOUND when the ledger has no such transfer."""
+    row = ledger.find(conn, lookup.kind, lookup.bank_code, lookup.trans_ref)
     if row is None:
         raise SlipNotFound()
-    return _found(conn, caller, row, options, raw_slip(row, qr.payload), BANK_VERIFIED)
-
-
-def find_truewallet(
-    conn: Connection, ledger: Ledger, caller: Caller, qr: TrueWalletQR, options: Options
-) -> Found:
-    """The read step of /v2/verify/truewallet."""
-    row = ledger.find(conn, TRUEWALLET, "", qr.transaction_id)
-    if row is None:
-        raise SlipNotFound()
-    return _found(conn, caller, row, options, truewallet_slip(row), TRUEWALLET_VERIFIED)
-
-
-def _found(
-    conn: Connection, caller: Caller, row: Any, options: Options, slip: dict[str, Any], message: str
-) -> Found:
     matched = match_account(conn, caller.application_id, row) if options.match_account else None
-    return Found(row, slip, message, matched)
+    return Found(row, lookup.slip(row), lookup.message, matched)
+
+
+def in_one_statement(db: Database, ledger: Ledger, options: Options) -> bool:
+    """Whether ``find_and_record`` can do the whole verification: on PostgreSQL, with the
+    ledger in its table and no account to match (a read of its own)."""
+    return not db.sqlite and isinstance(ledger, TableLedger) and not options.match_account
+
+
+def find_and_record(
+    conn: Connection, caller: Caller, lookup: Lookup, options: Options, now: dt.datetime
+) -> dict[str, Any] | None:
+    """``find`` then ``record`` as one statement (see ``in_one_statement``); None when the
+    ledger has no such transfer. (Not SLIP_NOT_FOUND raised here: in the writer's shared
+    transaction an exception costs the other requests' writes a second pass.)"""
+    rows = _FIND_NOTE_AND_SPEND.rows(
+        conn,
+        kind=lookup.kind,
+        bank_code=lookup.bank_code,
+        trans_ref=lookup.trans_ref,
+        **_spend_params(caller, now),
+    )
+    if not rows:
+        return None
+    row = rows[0]
+    found = Found(row, lookup.slip(row), lookup.message, None)
+    return _answer(conn, caller, found, options, now, *row[-3:])
+
+
+def _spend_params(caller: Caller, now: dt.datetime) -> dict[str, Any]:
+    return {
+        "v_app_id": caller.application_id,
+        "v_branch_id": caller.branch_id,
+        "v_at": to_utc_naive(now),
+        "q_start": quota.billing_start(caller, now),
+        "app_limit": caller.app_quota_max,
+        "branch_limit": caller.branch_quota_max,
+    }
 
 
 def record(
@@ -138,6 +210,11 @@ def record(
     """The write step, in one transaction: note the verification (``isDuplicate`` when the
     application had verified the transfer before), spend quota on a first one, answer."""
     row = found.row
+    if conn.dialect.name == "postgresql":
+        counts = _NOTE_AND_SPEND.rows(
+            conn, v_transfer_id=row.id, v_trans_ref=row.trans_ref, **_spend_params(caller, now)
+        )[0]
+        return _answer(conn, caller, found, options, now, *counts)
     note = {
         "v_app_id": caller.application_id,
         "v_transfer_id": row.id,
@@ -145,19 +222,25 @@ def record(
         "v_trans_ref": row.trans_ref,
         "v_at": to_utc_naive(now),
     }
-    if conn.dialect.name == "postgresql":
-        count, app_taken, branch_taken = _NOTE_AND_SPEND.rows(
-            conn,
-            **note,
-            q_start=quota.billing_start(caller, now),
-            app_limit=caller.app_quota_max,
-            branch_limit=caller.branch_quota_max,
-        )[0]
-    else:
-        count, app_taken, branch_taken = _NOTE.scalar(conn, **note), 0, 0
+    return _answer(conn, caller, found, options, now, _NOTE.scalar(conn, **note), 0, 0)
+
+
+def _answer(
+    conn: Connection,
+    caller: Caller,
+    found: Found,
+    options: Options,
+    now: dt.datetime,
+    count: int,
+    app_taken: int,
+    branch_taken: int,
+) -> dict[str, Any]:
+    """The rest of the write step once the verification is noted (``count``, its count) and
+    the months' rows spent where they could be (``*_taken``); the answer."""
     duplicate = count != 1
     if not duplicate:
         quota.spend(conn, caller, now, app_taken=app_taken > 0, branch_taken=branch_taken > 0)
+    row = found.row
     data: dict[str, Any] = {}
     if options.remark is not None:
         data["remark"] = options.remark
