@@ -24,6 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from saphan.core.db import Database
+from saphan.core.group_commit import Then
 from saphan.core.statement import Statement
 from saphan.easyslip.models import QuotaUsage, Transfer
 
@@ -440,3 +441,70 @@ async def test_sqlite_a_database_that_cannot_be_opened_fails_the_write(tmp_path:
                 await asyncio.wait_for(database.run(lambda _conn: None, write=True), 10)
     finally:
         await database.aclose()
+
+
+# -- Database.run_piece: a statement, then what its rows make ---------------------------------
+
+_INSERT_RETURNING = Statement(
+    insert(Transfer)
+    .values({name: bindparam(name) for name in transfer("x")})
+    .returning(Transfer.id, Transfer.trans_ref)
+)
+
+
+def _piece(i: int, raises: bool = False, transactions: list[Any] | None = None) -> Then[str]:
+    """Insert ref-i; its ``then`` bumps the counter and answers the ref it got back."""
+
+    def then(conn: Connection, rows: list[Any]) -> str:
+        if transactions is not None:
+            transactions.append(conn.get_transaction())
+        _COUNT.run(conn, **COUNTER)
+        if raises:
+            raise Boom(i)
+        return str(rows[0].trans_ref)
+
+    return Then(_INSERT_RETURNING, transfer(f"ref-{i:02}"), then)
+
+
+async def test_pieces_commit_together_and_each_gets_its_own_rows(db: Database) -> None:
+    transactions: list[Any] = []
+    results = await burst(
+        db, [partial(db.run_piece, _piece(i, transactions=transactions)) for i in range(N)]
+    )
+    refs = [f"ref-{i:02}" for i in range(N)]
+    assert results == refs
+    assert _refs(db) == refs
+    assert _counter(db) == N
+    assert len({id(t) for t in transactions}) <= 2
+
+
+@pytest.mark.parametrize("failing", [0, 17, N - 1])
+async def test_a_piece_whose_then_raises_fails_alone_and_leaves_nothing(
+    db: Database, failing: int
+) -> None:
+    results = await burst(
+        db, [partial(db.run_piece, _piece(i, raises=i == failing)) for i in range(N)]
+    )
+    assert isinstance(results[failing], Boom)
+    expected = [f"ref-{i:02}" for i in range(N) if i != failing]
+    assert [r for i, r in enumerate(results) if i != failing] == expected
+    assert _refs(db) == expected  # its row went with it
+    assert _counter(db) == N - 1
+
+
+async def test_a_piece_whose_statement_fails_gets_its_error_and_the_rest_commit(
+    db: Database, backend: str
+) -> None:
+    _taken(db, "ref-23")
+    results = await burst(db, [partial(db.run_piece, _piece(i)) for i in range(N)])
+    error = results[23]
+    assert isinstance(error, sqlalchemy.exc.IntegrityError)
+    driver_error = (
+        psycopg.errors.UniqueViolation if backend == "postgresql" else sqlite3.IntegrityError
+    )
+    assert isinstance(error.orig, driver_error)
+    assert [r for i, r in enumerate(results) if i != 23] == [
+        f"ref-{i:02}" for i in range(N) if i != 23
+    ]
+    assert _refs(db) == [f"ref-{i:02}" for i in range(N)]
+    assert _counter(db) == N - 1

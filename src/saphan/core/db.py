@@ -21,7 +21,14 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.orm.session import JoinTransactionMode
 from sqlalchemy.pool import NullPool
 
-from saphan.core.group_commit import PostgresWriter, Recorded, Rows, SQLiteWriter, write_inline
+from saphan.core.group_commit import (
+    PostgresWriter,
+    Recorded,
+    Rows,
+    SQLiteWriter,
+    Then,
+    write_inline,
+)
 from saphan.core.kept import KeptConnections
 from saphan.core.statement import Statement
 
@@ -241,6 +248,13 @@ class Database:
             return await self.run(lambda conn: write(conn, read(conn)), write=True)
         found = await self.run(read, write=False)
         return await self.run(lambda conn: write(conn, found), write=True)
+
+    async def run_piece(self, piece: Then[T]) -> T:
+        """``piece``'s statement then its ``then``, in the writer's next shared transaction
+        (on PostgreSQL sent in one pipeline with the other pieces waiting: see ``Then``)."""
+        if self._sqlite_writer is not None:
+            return cast(T, await self._sqlite_writer.run(piece))
+        return cast(T, await self._postgres_writer().run(piece))
 
     async def record(self, writes: Sequence[tuple[Statement, Mapping[str, Any]]]) -> None:
         """Writes whose results nobody reads (an audit row, a counter's upsert), committed by

@@ -42,7 +42,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from saphan.core.kept import KeptConnections
-from saphan.core.statement import Statement
+from saphan.core.statement import Statement, rows_pipelined
 
 __all__ = [
     "BATCH",
@@ -51,6 +51,7 @@ __all__ = [
     "Recorded",
     "Rows",
     "SQLiteWriter",
+    "Then",
     "Work",
     "write_inline",
 ]
@@ -69,7 +70,23 @@ class Rows:
     writes: Sequence[tuple[Statement, Mapping[str, Any]]]
 
 
-Work = Callable[[Connection], Any] | Rows
+@dataclass(frozen=True, slots=True)
+class Then(Generic[T]):
+    """Work that is one statement, then ``then(connection, its rows)``, which makes the
+    answer and may write more. The PostgreSQL writer sends the statements of a group's
+    consecutive ``Then`` pieces together, in one pipeline (it waits for the database once for
+    all of them instead of once each, and the event loop serves other requests meanwhile),
+    then calls each piece's ``then`` in order, after all of the statements: so ``then`` may
+    write only what does not depend on running before the next pieces' statements (a quota's
+    slow path). Elsewhere, and for a piece run alone, the statement and its ``then`` run one
+    after the other."""
+
+    statement: Statement
+    params: Mapping[str, Any]
+    then: Callable[[Connection, list[tuple[Any, ...]]], T]
+
+
+Work = Callable[[Connection], Any] | Rows | Then[Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,14 +132,18 @@ def _perform(conn: Connection, work: Work) -> Any:
     if isinstance(work, Rows):
         _write_rows(conn, [work])
         return None
+    if isinstance(work, Then):
+        return work.then(conn, work.statement.rows(conn, **work.params))
     return work(conn)
 
 
-def _runs(batch: Sequence[_Job]) -> list[list[_Job]]:
-    """The batch in order, consecutive ``Rows`` together, every function alone."""
+def _runs(batch: Sequence[_Job], together: tuple[type, ...]) -> list[list[_Job]]:
+    """The batch in order, consecutive pieces of one of the ``together`` kinds together,
+    everything else alone."""
     runs: list[list[_Job]] = []
     for job in batch:
-        if isinstance(job.work, Rows) and runs and isinstance(runs[-1][0].work, Rows):
+        kind = type(job.work)
+        if kind in together and runs and type(runs[-1][0].work) is kind:
             runs[-1].append(job)
         else:
             runs.append([job])
@@ -230,7 +251,7 @@ class SQLiteWriter:
                 if len(batch) == 1:
                     outcomes.append((True, _perform(conn, batch[0].work)))
                 else:
-                    for run in _runs(batch):
+                    for run in _runs(batch, (Rows,)):
                         outcomes += _run_in_savepoint(conn, run)
         except BaseException as exc:  # the lone piece, or the commit itself, failed
             outcomes = [(False, exc)] * len(batch)
@@ -422,13 +443,25 @@ def _transient(error: BaseException) -> bool:
 
 def _run_all(conn: Connection, batch: Sequence[_Job]) -> list[Any]:
     results: list[Any] = []
-    for run in _runs(batch):
-        if len(run) > 1:
+    for run in _runs(batch, (Rows, Then)):
+        if len(run) > 1 and isinstance(run[0].work, Rows):
             try:
                 _write_rows(conn, [job.work for job in run])  # type: ignore[misc]
             except Exception as exc:
                 raise _PieceFailed(None, exc) from exc
             results += [None] * len(run)
+            continue
+        if len(run) > 1:
+            pieces: list[Then[Any]] = [job.work for job in run]  # type: ignore[misc]
+            try:
+                found = rows_pipelined(conn, [(piece.statement, piece.params) for piece in pieces])
+            except Exception as exc:
+                raise _PieceFailed(None, exc) from exc
+            for piece, rows in zip(pieces, found, strict=True):
+                try:
+                    results.append(piece.then(conn, rows))
+                except Exception as exc:
+                    raise _PieceFailed(len(results), exc) from exc
             continue
         try:
             results.append(_perform(conn, run[0].work))

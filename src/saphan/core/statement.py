@@ -35,7 +35,7 @@ from sqlalchemy.sql import Executable
 from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.util import await_
 
-__all__ = ["Statement", "upsert_into"]
+__all__ = ["Statement", "rows_pipelined", "upsert_into"]
 
 Processor = Callable[[Any], Any]
 
@@ -78,6 +78,10 @@ class Statement:
 
     def rows(self, conn: Connection, **params: Any) -> list[tuple[Any, ...]]:
         compiled, ran = self._execute(conn, params)
+        return self._rows(conn, compiled, ran)
+
+    @staticmethod
+    def _rows(conn: Connection, compiled: _Compiled, ran: _Ran) -> list[tuple[Any, ...]]:
         if compiled.results is None:
             compiled.results = _result_processors(compiled.columns, ran.description, conn.dialect)
             compiled.rows = _row_builder(compiled.row, compiled.results)
@@ -140,6 +144,46 @@ class Statement:
             return compiled, _run(conn.connection.dbapi_connection, compiled.sql, arguments)
         except conn.dialect.loaded_dbapi.Error as exc:
             raise _translated(conn, compiled, arguments, exc) from exc
+
+
+def rows_pipelined(
+    conn: Connection, calls: Sequence[tuple[Statement, Mapping[str, Any]]]
+) -> list[list[tuple[Any, ...]]]:
+    """PostgreSQL: each statement's rows, the statements sent together in one pipeline
+    (psycopg's pipeline mode: one wait for all of their results), run in order in the
+    connection's transaction. When one fails the error is raised, which one is not said."""
+    compiled = [(statement, statement._for(conn.dialect)) for statement, _ in calls]
+    arguments = [_arguments(c, params) for (_, c), (_, params) in zip(compiled, calls, strict=True)]
+    driver = conn.connection.driver_connection
+    assert isinstance(driver, psycopg.AsyncConnection)  # PostgreSQL's writer: async psycopg
+    try:
+        ran = await_(
+            _pipelined(driver, [(c.sql, a) for (_, c), a in zip(compiled, arguments, strict=True)])
+        )
+    except conn.dialect.loaded_dbapi.Error as exc:
+        raise _translated(conn, compiled[0][1], arguments[0], exc) from exc
+    return [
+        statement._rows(conn, c, each) for (statement, c), each in zip(compiled, ran, strict=True)
+    ]
+
+
+async def _pipelined(
+    driver: psycopg.AsyncConnection[Any], calls: Sequence[tuple[str, Any]]
+) -> list[_Ran]:
+    async with driver.pipeline() as pipeline:
+        cursors = []
+        for sql, arguments in calls:
+            cursor = driver.cursor(binary=True)
+            await cursor.execute(sql, arguments)
+            cursors.append(cursor)
+        await pipeline.sync()
+        ran = []
+        for cursor in cursors:
+            description = cursor.description
+            rows = None if description is None else await cursor.fetchall()
+            ran.append(_Ran(rows, description, int(cursor.rowcount)))
+            await cursor.close()
+        return ran
 
 
 class _Ran(NamedTuple):

@@ -161,9 +161,8 @@ async def _verify(
     ledger: Ledger = request.app.state.ledger
     asked, options = lookup(qr), source.options
     if verify.in_one_statement(call.rt.db, ledger, options):
-        answer = await call.rt.db.run(
-            lambda conn: verify.find_and_record(conn, call.caller, asked, options, call.now),
-            write=True,
+        answer = await call.rt.db.run_piece(
+            verify.find_and_record(call.caller, asked, options, call.now)
         )
         if answer is None:
             raise SlipNotFound()

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Integer, bindparam, text
 
 from saphan.core.clock import to_utc_naive
 from saphan.core.db import Database
+from saphan.core.group_commit import Then
 from saphan.core.statement import Statement, upsert_into
 from saphan.easyslip.errors import SlipNotFound
 from saphan.easyslip.ledger import BANK, TRUEWALLET, Ledger, TableLedger
@@ -174,23 +175,27 @@ def in_one_statement(db: Database, ledger: Ledger, options: Options) -> bool:
 
 
 def find_and_record(
-    conn: Connection, caller: Caller, lookup: Lookup, options: Options, now: dt.datetime
-) -> dict[str, Any] | None:
-    """``find`` then ``record`` as one statement (see ``in_one_statement``); None when the
-    ledger has no such transfer. (Not SLIP_NOT_FOUND raised here: in the writer's shared
-    transaction an exception costs the other requests' writes a second pass.)"""
-    rows = _FIND_NOTE_AND_SPEND.rows(
-        conn,
-        kind=lookup.kind,
-        bank_code=lookup.bank_code,
-        trans_ref=lookup.trans_ref,
+    caller: Caller, lookup: Lookup, options: Options, now: dt.datetime
+) -> Then[dict[str, Any] | None]:
+    """``find`` then ``record`` as one statement for the writer (see ``in_one_statement``);
+    its answer None when the ledger has no such transfer. (Not SLIP_NOT_FOUND raised there: in
+    the writer's shared transaction an exception costs the other requests' writes a second
+    pass.)"""
+
+    def answer(conn: Connection, rows: list[Any]) -> dict[str, Any] | None:
+        if not rows:
+            return None
+        row = rows[0]
+        found = Found(row, lookup.slip(row), lookup.message, None)
+        return _answer(conn, caller, found, options, now, *row[-3:])
+
+    params = {
+        "kind": lookup.kind,
+        "bank_code": lookup.bank_code,
+        "trans_ref": lookup.trans_ref,
         **_spend_params(caller, now),
-    )
-    if not rows:
-        return None
-    row = rows[0]
-    found = Found(row, lookup.slip(row), lookup.message, None)
-    return _answer(conn, caller, found, options, now, *row[-3:])
+    }
+    return Then(_FIND_NOTE_AND_SPEND, params, answer)
 
 
 def _spend_params(caller: Caller, now: dt.datetime) -> dict[str, Any]:
