@@ -249,9 +249,10 @@ class Database:
         found = await self.run(read, write=False)
         return await self.run(lambda conn: write(conn, found), write=True)
 
-    async def run_piece(self, piece: Then[T]) -> T:
-        """``piece``'s statement then its ``then``, in the writer's next shared transaction
-        (on PostgreSQL sent in one pipeline with the other pieces waiting: see ``Then``)."""
+    async def run_piece(self, piece: Then[T] | Callable[[Connection], T]) -> T:
+        """``piece`` in the writer's next shared transaction: a ``Then`` piece's statement (on
+        PostgreSQL sent in one pipeline with the other pieces waiting: see ``Then``) then its
+        ``then``, or a function (``run(..., write=True)``)."""
         if self._sqlite_writer is not None:
             return cast(T, await self._sqlite_writer.run(piece))
         return cast(T, await self._postgres_writer().run(piece))

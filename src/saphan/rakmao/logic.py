@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from saphan.core.clock import BANGKOK, bangkok_date, to_utc_naive
 from saphan.core.db import Base
+from saphan.core.group_commit import Then
 from saphan.core.jsonresponse import dumps
 from saphan.core.statement import Statement, upsert_into
 from saphan.rakmao import hooks, payloads
@@ -198,10 +200,14 @@ def _as_json(row: dict[str, Any]) -> dict[str, Any]:
     return {k: str(v) if isinstance(v, Decimal) else v for k, v in row.items()}
 
 
-def create_po(conn: Connection, caller: Caller, body: CreatePo, now: dt.datetime) -> dict[str, Any]:
-    """A Draft (3) PO with the next PoCode of the Bangkok day, in Core statements: the ORM's
-    unit of work cost more than the rest of the request (bench/RESULTS.md), and nothing here
-    needs the objects afterwards. On PostgreSQL in one statement (``_CREATE_IN_ONE``)."""
+def create_po(
+    caller: Caller, body: CreatePo, now: dt.datetime, *, postgresql: bool
+) -> Then[dict[str, Any]] | Callable[[Connection], dict[str, Any]]:
+    """A Draft (3) PO with the next PoCode of the Bangkok day, for the writer
+    (``Database.run_piece``), in Core statements: the ORM's unit of work cost more than the
+    rest of the request (bench/RESULTS.md), and nothing here needs the objects afterwards. On
+    PostgreSQL one statement (``_CREATE_IN_ONE``) as a ``Then`` piece, which the writer sends
+    in one pipeline with the other creates waiting; elsewhere the statements in turn."""
     buyer_org(caller, body.OrgId)
     if caller.buyer_tax_id is not None and body.BuyerTaxId != caller.buyer_tax_id:
         raise Forbidden("BuyerTaxId is not your organisation's")
@@ -247,23 +253,28 @@ def create_po(conn: Connection, caller: Caller, body: CreatePo, now: dt.datetime
         for line, item in enumerate(body.PoItemDetail)
     ]
     reference = editable["document_reference"]
-    if conn.dialect.name == "postgresql":
+    if postgresql:
         day = _bangkok_day(now)
-        code = _CREATE_IN_ONE.scalar(
-            conn,
-            day=day,
-            yymmdd=f"{day:%y%m%d}",
-            po=orjson.dumps(_as_json(po)).decode(),
-            search_rest=search_text("", body.ProjectName, body.VendorName, reference),
-            items=orjson.dumps([_as_json(item) for item in items]).decode(),
+        params = {
+            "day": day,
+            "yymmdd": f"{day:%y%m%d}",
+            "po": orjson.dumps(_as_json(po)).decode(),
+            "search_rest": search_text("", body.ProjectName, body.VendorName, reference),
+            "items": orjson.dumps([_as_json(item) for item in items]).decode(),
+        }
+        return Then(
+            _CREATE_IN_ONE, params, lambda _conn, rows: {"PoId": po_id, "PoCode": rows[0][0]}
         )
+
+    def in_turn(conn: Connection) -> dict[str, Any]:
+        code = next_po_code(conn, now)
+        search = search_text(code, body.ProjectName, body.VendorName, reference)
+        _PO_INSERT.run(conn, **po, po_code=code, search_text=search)
+        if items:
+            _ITEM_INSERT.run_many(conn, [{**item, "po_id": po_id} for item in items])
         return {"PoId": po_id, "PoCode": code}
-    code = next_po_code(conn, now)
-    search = search_text(code, body.ProjectName, body.VendorName, reference)
-    _PO_INSERT.run(conn, **po, po_code=code, search_text=search)
-    if items:
-        _ITEM_INSERT.run_many(conn, [{**item, "po_id": po_id} for item in items])
-    return {"PoId": po_id, "PoCode": code}
+
+    return in_turn
 
 
 def edit_po(session: Session, caller: Caller, po_id: str, body: EditPo, now: dt.datetime) -> bool:

@@ -73,12 +73,10 @@ router = APIRouter(prefix="/api/v1", responses=ERRORS)
 )
 async def create_po(request: Request, authorization: Authorization = None) -> Response:
     """Create a PO for your organisation: status Draft (3), PoCode `PO-YYMMDD-NNNN`."""
-    return await PATH.respond(
-        request,
-        lambda conn, call: logic.create_po(conn, call.caller, call.body, call.now),
-        body=CreatePo,
-        write=True,
-    )
+    call = await PATH.call(request, CreatePo)
+    db = call.rt.db
+    piece = logic.create_po(call.caller, call.body, call.now, postgresql=not db.sqlite)
+    return PATH.render(await db.run_piece(piece), 200, None)
 
 
 async def _status(request: Request, po_id: str, path_status: int | None) -> Response:
