@@ -39,9 +39,11 @@ async def test_the_whole_answer(client: httpx.AsyncClient, tenant: Tenant, recor
                 "transRef": "2025111914050912ABCD",
                 "date": "2025-11-19T14:05:09+07:00",
                 "countryCode": "TH",
-                "amount": {"amount": 250.0, "local": {}},
+                "amount": {"amount": 250.0, "local": {"amount": 0, "currency": ""}},
                 "fee": 0.0,
                 "ref1": "INV-1",
+                "ref2": "",
+                "ref3": "",
                 "sender": {
                     "bank": {"id": "014", "name": "ธนาคารไทยพาณิชย์", "short": "SCB"},
                     "account": {
@@ -447,3 +449,20 @@ async def test_an_inactive_branch_cannot_verify(
     before = state(runtime)
     error(await verify(client, tenant, {"payload": record().payload}), 403, "BRANCH_INACTIVE")
     assert state(runtime) == before
+
+
+async def test_fee_refs_and_local_amount_are_always_there(
+    client: httpx.AsyncClient, tenant: Tenant, record: Record
+) -> None:
+    """As every published example carries them (issue 17): 0 and "" where the ledger has none;
+    and the document's answer schema says they are always there."""
+    slip = record()
+    raw = (await verify(client, tenant, {"payload": slip.payload})).json()["data"]["rawSlip"]
+    assert raw["amount"]["local"] == {"amount": 0, "currency": ""}
+    assert [raw["fee"], raw["ref1"], raw["ref2"], raw["ref3"]] == [0, "", "", ""]
+    document = (await client.get("/easyslip/openapi.json")).json()
+    schemas = document["components"]["schemas"]
+    raw_slip = next(schemas[name] for name in schemas if name.startswith("RawSlip"))
+    assert {"fee", "ref1", "ref2", "ref3", "amount"} <= set(raw_slip["required"])
+    local = next(schemas[name] for name in schemas if name.startswith("LocalAmount"))
+    assert set(local["required"]) == {"amount", "currency"}

@@ -232,3 +232,25 @@ async def test_nothing_else_is_retried(remote: Any, status: int, code: str, cls:
         await call(client.verify_bank(payload="x"))
     assert isinstance(caught.value, es.EasySlipStatusError)
     assert len(server.seen) == 1
+
+
+async def test_a_slip_without_fee_refs_or_local_amount_reads_as_zero_and_empty(
+    remote: Any,
+) -> None:
+    """v2's interfaces type them optional and an answer may leave them out (``local: {}``):
+    the client reads them as the published examples show them."""
+    server, client = remote
+    slip = {
+        "payload": "x",
+        "transRef": "T1",
+        "date": "2025-11-19T14:05:09+07:00",
+        "countryCode": "TH",
+        "amount": {"amount": 250, "local": {}},
+        "sender": {"bank": {"id": "014"}, "account": {"name": {"th": "A"}}},
+        "receiver": {"bank": {"id": "004"}, "account": {"name": {"th": "B"}}},
+    }
+    data = {"isDuplicate": False, "matchedAccount": None, "amountInSlip": 250, "rawSlip": slip}
+    server.script(Answer(200, {"success": True, "message": "ok", "data": data}))
+    raw = (await call(client.verify_bank(payload="x"))).rawSlip
+    assert (raw.fee, raw.ref1, raw.ref2, raw.ref3) == (0, "", "", "")
+    assert (raw.amount.local.amount, raw.amount.local.currency) == (0, "")

@@ -249,25 +249,37 @@ class SlipReceiver(SlipParty):
 
 
 class LocalAmount(BaseModel):
-    amount: float | None = None
-    currency: str | None = None
+    """The amount in a foreign currency; ``{"amount": 0, "currency": ""}`` when none. (The
+    defaults let the client read an answer of v2's that leaves them out, ``{}``; the server
+    always sends them, which the document's answer schemas, in serialization mode, say.)"""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+    amount: float = 0
+    currency: str = ""
 
 
 class SlipAmount(BaseModel):
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
     amount: float
-    local: LocalAmount
+    local: LocalAmount = Field(default_factory=LocalAmount)
 
 
 class RawSlip(BaseModel):
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
     payload: str
     transRef: str
     date: str
     countryCode: str
     amount: SlipAmount
-    fee: float | None = None
-    ref1: str | None = None
-    ref2: str | None = None
-    ref3: str | None = None
+    #: 0 when the transfer had no fee (defaults: see ``LocalAmount``).
+    fee: float = 0
+    #: "" when the transfer had none.
+    ref1: str = ""
+    ref2: str = ""
+    ref3: str = ""
     sender: SlipParty
     receiver: SlipReceiver
 

@@ -65,6 +65,10 @@ def _party(row: Any, side: str) -> dict[str, Any]:
     return out
 
 
+#: ``amount.local`` of a transfer in baht only, as the published examples show it.
+NO_FOREIGN_AMOUNT = {"amount": 0, "currency": ""}
+
+
 def raw_slip(row: Any, payload: str) -> dict[str, Any]:
     """A bank transfer's ``rawSlip``."""
     slip: dict[str, Any] = {
@@ -72,15 +76,16 @@ def raw_slip(row: Any, payload: str) -> dict[str, Any]:
         "transRef": row.trans_ref,
         "date": to_bangkok(row.occurred_at).isoformat(timespec="seconds"),
         "countryCode": "TH",
-        "amount": {"amount": money(row.amount), "local": {}},
+        # Every field of the published examples, always: 0 / "" where the ledger has none
+        # (typed clients generated from the examples read them as present; issue 17).
+        "amount": {"amount": money(row.amount), "local": dict(NO_FOREIGN_AMOUNT)},
+        "fee": 0 if row.fee is None else money(row.fee),
+        "ref1": row.ref1 or "",
+        "ref2": row.ref2 or "",
+        "ref3": row.ref3 or "",
+        "sender": _party(row, "sender"),
+        "receiver": _party(row, "receiver"),
     }
-    if row.fee is not None:
-        slip["fee"] = money(row.fee)
-    for ref in ("ref1", "ref2", "ref3"):
-        if getattr(row, ref):
-            slip[ref] = getattr(row, ref)
-    slip["sender"] = _party(row, "sender")
-    slip["receiver"] = _party(row, "receiver")
     if row.receiver_merchant_id:
         slip["receiver"]["merchantId"] = row.receiver_merchant_id
     return slip
