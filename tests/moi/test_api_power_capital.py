@@ -77,6 +77,16 @@ def customer(number: str, history: list[dict[str, object]]) -> dict[str, object]
     }
 
 
+@pytest.fixture(params=["quota", "no quota"])
+def settings(settings: Settings, request: pytest.FixtureRequest) -> Settings:
+    """Every test with MOI's lookup quota on (the default: the lookup runs in the writer) and
+    off (on PostgreSQL the lookup and its audit rows are one statement in the writer's
+    pipeline, ``logic.power_capital_in_one``)."""
+    if request.param == "quota":
+        return settings
+    return settings.model_copy(update={"moi_quota_per_minute": 0, "moi_quota_per_day": 0})
+
+
 @pytest.fixture
 async def token(client: httpx.AsyncClient, moi_client: MoiClient) -> str:
     return await token_for(client, moi_client)

@@ -144,21 +144,30 @@ async def power_capital(
 
     No accounts: 200 with `rowCount` `"0"` and `empty` `"Y"`.
     """
-    quota = _quota(runtime(request).settings)
+    rt = runtime(request)
+    quota, checksum = _quota(rt.settings), rt.settings.moi_citizen_checksum
     try:
-        answer = await PATH.run_recorded(
-            request,
-            lambda conn, call: logic.power_capital(
-                conn,
-                call.rt.secret,
-                call.caller,
-                CitizenID,
-                call.now,
-                checksum=call.rt.settings.moi_citizen_checksum,
-                quota=quota,
-            ),
-            write=quota is not None,
-        )
+        if quota is None and not rt.db.sqlite:
+            call = await PATH.call(request)
+            answer = await rt.db.run_piece(
+                logic.power_capital_in_one(
+                    rt.secret, call.caller, CitizenID, call.now, checksum=checksum
+                )
+            )
+        else:
+            answer = await PATH.run_recorded(
+                request,
+                lambda conn, call: logic.power_capital(
+                    conn,
+                    rt.secret,
+                    call.caller,
+                    CitizenID,
+                    call.now,
+                    checksum=checksum,
+                    quota=quota,
+                ),
+                write=quota is not None,
+            )
     except MoiError as error:
         error.citizen_id = CitizenID  # echoed in `id`, as a successful answer does
         raise

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from saphan.core import login_limit
 from saphan.core.clock import BANGKOK, to_utc_naive
-from saphan.core.group_commit import Recorded
+from saphan.core.group_commit import Recorded, Then
 from saphan.core.hashing import digests_equal, key_digest
 from saphan.core.statement import Statement, upsert_into
 from saphan.moi.errors import (
@@ -283,14 +283,9 @@ def _count_lookup(dialect: str) -> Any:
 
 
 _COUNT_LOOKUP = Statement(_count_lookup)
-_AUDIT = Statement(
-    insert(Audit).values(
-        {
-            name: bindparam(name)
-            for name in ("at", "client_id", "agent_id", "citizen_digest", "citizen_last4", "rows")
-        }
-    )
-)
+#: An audit row's columns given by the lookup (``rows``, the accounts found, besides).
+_AUDITED = ("at", "client_id", "agent_id", "citizen_digest", "citizen_last4")
+_AUDIT = Statement(insert(Audit).values({name: bindparam(name) for name in (*_AUDITED, "rows")}))
 
 
 # -- PowerCapital ------------------------------------------------------------------------------
@@ -326,25 +321,41 @@ _RANKED_BILLS = (
     )
     .subquery()
 )
-#: A holder's accounts, each with its latest HISTORY_LENGTH bills, newest first, in one query.
-_HOLDINGS = Statement(
+#: A holder's accounts, each with its latest HISTORY_LENGTH bills (rank 1 the newest).
+_HOLDINGS_QUERY = (
     select(
         Account.id,
         Account.layout,
         Account.account_no,
-        Account.info,
+        Account.info.label("account_info"),
         _RANKED_BILLS.c.bill_date,
         _RANKED_BILLS.c.units,
         _RANKED_BILLS.c.amount,
-        _RANKED_BILLS.c.info,
+        _RANKED_BILLS.c.info.label("bill_info"),
+        _RANKED_BILLS.c.rank,
     )
     .outerjoin(
         _RANKED_BILLS,
         and_(_RANKED_BILLS.c.account_id == Account.id, _RANKED_BILLS.c.rank <= HISTORY_LENGTH),
     )
     .where(Account.citizen_id == bindparam("citizen"))
-    .order_by(Account.id, _RANKED_BILLS.c.rank)
 )
+#: The holdings in one query, in account order, each account's bills newest first.
+_HOLDINGS = Statement(_HOLDINGS_QUERY.order_by(Account.id, _RANKED_BILLS.c.rank))
+
+
+def _lookup_in_one() -> Any:
+    """PostgreSQL: the holdings, the audit row (counting the accounts found) and the day's
+    count as one statement (data-modifying CTEs), for the writer's pipeline."""
+    holdings = _HOLDINGS_QUERY.cte("holdings")
+    audited = [bindparam(name, type_=Audit.__table__.c[name].type) for name in _AUDITED]
+    accounts = select(func.count(holdings.c.id.distinct())).scalar_subquery()
+    audit = insert(Audit).from_select([*_AUDITED, "rows"], select(*audited, accounts)).cte("audit")
+    counted = _count_lookup("postgresql").cte("counted")
+    return select(holdings).add_cte(audit, counted).order_by(holdings.c.id, holdings.c.rank)
+
+
+_LOOKUP_IN_ONE = Statement(lambda _dialect: _lookup_in_one())
 
 
 @dataclass(slots=True)
@@ -356,9 +367,10 @@ class _Holding:
     bills: list[tuple[dt.date, Decimal, Decimal, dict[str, Any]]]
 
 
-def _holdings(conn: Connection, citizen_id: str) -> list[_Holding]:
+def _holdings(rows: list[Any]) -> list[_Holding]:
+    """The holdings query's rows (``_HOLDINGS``, ``_LOOKUP_IN_ONE``), account by account."""
     out: dict[int, _Holding] = {}
-    for row in _HOLDINGS.rows(conn, citizen=citizen_id):
+    for row in rows:
         holding = out.get(row[0])
         if holding is None:
             holding = out[row[0]] = _Holding(row[1], row[2], row[3], [])
@@ -414,31 +426,48 @@ def power_capital(
     check_citizen_id(citizen_id, checksum=checksum)
     if quota is not None:
         check_quota(conn, who, quota, now)
-    accounts = _holdings(conn, citizen_id)
-    mea = [_customerinfo(a) for a in accounts if a.layout == MEA]
-    pea = [_ca(a) for a in accounts if a.layout == PEA]
-    writes: list[tuple[Statement, dict[str, Any]]] = [
-        (
-            _AUDIT,
-            {
-                "at": to_utc_naive(now),
-                "client_id": who.client_id,
-                "agent_id": who.agent_id,
-                "citizen_digest": key_digest(secret, citizen_id),
-                "citizen_last4": citizen_id[-4:],
-                "rows": len(accounts),
-            },
-        ),
-        (_COUNT_LOOKUP, {"client": who.client_id, "day": now.astimezone(BANGKOK).date()}),
-    ]
+    accounts = _holdings(_HOLDINGS.rows(conn, citizen=citizen_id))
+    audit, count = _lookup_params(secret, who, citizen_id, now)
+    writes = [(_AUDIT, {**audit, "rows": len(accounts)}), (_COUNT_LOOKUP, count)]
+    return Recorded(_power_capital_answer(citizen_id, accounts), writes)
+
+
+def power_capital_in_one(
+    secret: bytes, who: Caller, citizen_id: str, now: dt.datetime, *, checksum: bool = False
+) -> Then[dict[str, Any]]:
+    """PostgreSQL without a quota: ``power_capital`` as one statement for the writer, which
+    sends it in one pipeline with the other lookups waiting (``core.group_commit.Then``)."""
+    check_citizen_id(citizen_id, checksum=checksum)
+    audit, count = _lookup_params(secret, who, citizen_id, now)
+    return Then(
+        _LOOKUP_IN_ONE,
+        {"citizen": citizen_id, **audit, **count},
+        lambda _conn, rows: _power_capital_answer(citizen_id, _holdings(rows)),
+    )
+
+
+def _lookup_params(
+    secret: bytes, who: Caller, citizen_id: str, now: dt.datetime
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What the lookup's audit row holds (but ``rows``), and its day's count's key."""
+    audit = {
+        "at": to_utc_naive(now),
+        "client_id": who.client_id,
+        "agent_id": who.agent_id,
+        "citizen_digest": key_digest(secret, citizen_id),
+        "citizen_last4": citizen_id[-4:],
+    }
+    return audit, {"client": who.client_id, "day": now.astimezone(BANGKOK).date()}
+
+
+def _power_capital_answer(citizen_id: str, accounts: list[_Holding]) -> dict[str, Any]:
     found = bool(accounts)
-    answer = envelope(
+    return envelope(
         citizen_id=citizen_id,
-        customerinfo=mea,
-        ca_list=pea,
+        customerinfo=[_customerinfo(a) for a in accounts if a.layout == MEA],
+        ca_list=[_ca(a) for a in accounts if a.layout == PEA],
         empty="" if found else "Y",
         error="",
         status="200",
         status_detail="Success" if found else "Data not found",
     )
-    return Recorded(answer, writes)
