@@ -98,6 +98,7 @@ def test_generated_requests_get_documented_answers(
 
 EARLY = "0001-01-01T00:00:00+00:01"
 TOO_BIG = 2**63  # past any id column; SQLite cannot even compare it (OverflowError)
+TOO_SMALL = -(2**63) - 1  # the same, below
 
 
 @pytest.mark.parametrize(
@@ -109,6 +110,9 @@ TOO_BIG = 2**63  # past any id column; SQLite cannot even compare it (OverflowEr
         ("POST", f"/admin/webhooks/subscriptions/{TOO_BIG}/enable", None, None),
         ("POST", f"/admin/webhooks/subscriptions/{TOO_BIG}/disable", {"reason": "x"}, None),
         ("POST", f"/admin/webhooks/subscriptions/{TOO_BIG}/test", None, None),
+        ("GET", f"/admin/easyslip/applications/{TOO_SMALL}", None, f"No application {TOO_SMALL}"),
+        ("POST", f"/admin/webhooks/subscriptions/{TOO_SMALL}/enable", None, None),
+        ("POST", f"/admin/webhooks/subscriptions/{-(2**31) - 1}/test", None, None),
     ],
 )
 async def test_an_id_past_the_column_is_not_found(
@@ -133,6 +137,12 @@ async def test_an_id_past_the_column_is_not_found(
     [
         ("GET", "/admin/webhooks/messages", {"subscription": str(2**31)}, None),
         ("POST", "/admin/webhooks/replay-failed", {"subscription": str(2**31)}, None),
+        # Below the range too (found by two schemathesis runs: -2^31-1 on PostgreSQL,
+        # -2^63-1 on SQLite); an id is at least 1.
+        ("GET", "/admin/webhooks/messages", {"subscription": str(-(2**31) - 1)}, None),
+        ("GET", "/admin/webhooks/messages", {"subscription": str(-(2**63) - 1)}, None),
+        ("GET", "/admin/webhooks/messages", {"subscription": "0"}, None),
+        ("POST", "/admin/webhooks/replay-failed", {"subscription": str(-(2**31) - 1)}, None),
         (
             "POST",
             "/admin/easyslip/applications",

@@ -170,8 +170,9 @@ async def send_test(subscription_id: int, request: Request) -> Enqueued:
 async def list_messages(
     request: Request,
     service: Annotated[str | None, Query(max_length=50)] = None,
-    # At most the id column's largest value: past it PostgreSQL raised "integer out of range".
-    subscription: Annotated[int | None, Query(le=subscriptions.MAX_ID)] = None,
+    # An id: 1 up to the id column's largest value (past it either way PostgreSQL raised
+    # "integer out of range", SQLite OverflowError).
+    subscription: Annotated[int | None, Query(ge=1, le=subscriptions.MAX_ID)] = None,
     state: State | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     before: Annotated[str | None, Query(max_length=40, description="A message id")] = None,
@@ -219,7 +220,7 @@ async def replay(message_id: str, request: Request) -> MessageOut:
 async def replay_failed(
     request: Request,
     service: Annotated[str | None, Query(max_length=50)] = None,
-    subscription: Annotated[int | None, Query(le=subscriptions.MAX_ID)] = None,
+    subscription: Annotated[int | None, Query(ge=1, le=subscriptions.MAX_ID)] = None,
 ) -> Replayed:
     """Every failed message (of one service, of one subscription) delivered again."""
     count = await operate(
