@@ -148,7 +148,9 @@ async def _verify(
     """The request path with the slip's own input step: the body (JSON or multipart, up to
     the reference's image limit), then the QR read off it (images decode on a worker thread),
     then the transfer looked up (a read), then the verification noted and quota spent in one
-    transaction."""
+    transaction; on PostgreSQL, with the ledger in its table and no account to match, the
+    lookup, note and spend are one statement in the writer's pipeline
+    (``verify.find_and_record``)."""
     call = await PATH.call(request)
     try:
         body = await read_body(request, MAX_BODY_BYTES)
