@@ -19,8 +19,8 @@ instead of one per row).
   transaction, so one that raises is rolled back alone.
 - ``PostgresWriter``: a task on the event loop, over an async connection. No savepoints (two
   more round trips a request): when a piece raises, the whole transaction rolls back, that
-  request gets its exception, and the rest of the group runs again, each in a transaction of
-  its own, so a failure never costs more than one extra pass. What a piece sees is what it
+  request gets its exception, and the rest of the group runs again together; should that fail
+  too, each in a transaction of its own. What a piece sees is what it
   would have seen run alone after the pieces before it: a group runs in order. A piece that
   lost a deadlock or a serialization conflict to another process's transaction is run again.
 """
@@ -394,7 +394,11 @@ class _LoopWriter:
             if self._closing:
                 return
 
-    async def _commit(self, batch: list[_Job]) -> None:
+    async def _commit(self, batch: list[_Job], *, regroup: bool = True) -> None:
+        """``batch`` in one transaction. When a piece raises, it gets its error and the rest
+        run again together, once (``regroup``): a request refused inside the writer (a quota
+        used up) then costs the others one more pass, not a transaction each. A second
+        failure, or one whose piece is not known, sends the rest one by one."""
         try:
             async with self._connections.connection() as aconn, aconn.begin():
                 results = await aconn.run_sync(_run_all, batch)
@@ -403,6 +407,9 @@ class _LoopWriter:
             if failed.index is not None and not _transient(failed.error):
                 _settle(batch[failed.index].future, False, failed.error)
                 others = batch[: failed.index] + batch[failed.index + 1 :]
+                if regroup and len(others) > 1:
+                    await self._commit(others, regroup=False)
+                    return
             for job in others:
                 await self._alone(job)
             return
