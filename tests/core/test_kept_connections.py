@@ -10,8 +10,11 @@ from collections.abc import AsyncIterator
 import pytest
 import sqlalchemy.exc
 from sqlalchemy import Connection, create_engine, text
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
 
-from saphan.core.db import Database
+from saphan.core.db import Database, normalise_url
+from saphan.core.kept import KeptConnections
 
 pytestmark = pytest.mark.anyio
 
@@ -126,3 +129,27 @@ async def test_writes_run_on_a_kept_connection_and_a_failed_one_does_not_poison_
     with pytest.raises(sqlalchemy.exc.DataError):
         await db.run(fails, write=True)
     assert await db.run(_backend_pid, write=True) == first
+
+
+async def test_a_connection_kept_past_its_recycle_age_is_opened_anew(pg_url: str) -> None:
+    """As SQLAlchemy's pool recycled them: one a firewall or the server dropped for its age
+    must not fail a request."""
+    engine = create_async_engine(
+        normalise_url(pg_url), poolclass=NullPool, isolation_level="AUTOCOMMIT"
+    )
+    kept = KeptConnections(engine, size=1, recycle=0.3)
+
+    async def pid() -> int:
+        async with kept.connection() as aconn:
+            return await aconn.run_sync(_backend_pid)
+
+    try:
+        first = await pid()
+        assert await pid() == first
+        await asyncio.sleep(0.35)
+        later = await pid()
+        assert later != first
+        assert not _alive(pg_url, first)
+        assert await pid() == later
+    finally:
+        await kept.close()

@@ -14,12 +14,15 @@ loop first asks: closing a psycopg connection needs no event loop of its own.
 
 A connection goes back only when it is idle: one whose work was cancelled mid-query, that lost
 its server, or that was left in a transaction is closed instead, so the next work never
-inherits its state.
+inherits its state. One open longer than ``recycle`` seconds (30 minutes, as SQLAlchemy's pool
+recycled them) is closed and opened again before it is lent, so that one a firewall or the
+server dropped for its age does not fail a request.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from typing import Any
@@ -27,16 +30,20 @@ from typing import Any
 from psycopg.pq import TransactionStatus
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-__all__ = ["KeptConnections"]
+__all__ = ["RECYCLE", "KeptConnections"]
+
+#: Seconds a connection is kept before it is opened anew.
+RECYCLE = 1800.0
 
 
 class KeptConnections:
     """``async with kept.connection() as aconn``: one of at most ``size`` connections of the
     running event loop, opened from ``engine`` (whose pool only ever opens and closes)."""
 
-    def __init__(self, engine: AsyncEngine, size: int) -> None:
+    def __init__(self, engine: AsyncEngine, size: int, *, recycle: float = RECYCLE) -> None:
         self.engine = engine
         self._size = size
+        self._recycle = recycle
         self._loops: dict[asyncio.AbstractEventLoop, _LoopConnections] = {}
 
     @asynccontextmanager
@@ -46,7 +53,7 @@ class KeptConnections:
         if kept is None:
             for gone in [other for other in self._loops if other.is_closed()]:
                 await self._loops.pop(gone).close()
-            kept = self._loops[loop] = _LoopConnections(self.engine, self._size)
+            kept = self._loops[loop] = _LoopConnections(self.engine, self._size, self._recycle)
         async with kept.lend() as aconn:
             yield aconn
 
@@ -59,33 +66,42 @@ class KeptConnections:
 
 
 class _LoopConnections:
-    def __init__(self, engine: AsyncEngine, size: int) -> None:
+    def __init__(self, engine: AsyncEngine, size: int, recycle: float) -> None:
         self._engine = engine
         self._slots = asyncio.Semaphore(size)
-        #: Idle connections, each with its psycopg connection (to see its state).
-        self._idle: list[tuple[AsyncConnection, Any]] = []
+        self._recycle = recycle
+        #: Idle connections: each with its psycopg connection (to see its state) and when it
+        #: was opened (``time.monotonic``).
+        self._idle: list[tuple[AsyncConnection, Any, float]] = []
         self._open: set[AsyncConnection] = set()
 
     @asynccontextmanager
     async def lend(self) -> AsyncIterator[AsyncConnection]:
         async with self._slots:
-            aconn, driver = self._idle.pop() if self._idle else await self._connect()
+            aconn, driver, opened = self._idle.pop() if self._idle else await self._connect()
+            if time.monotonic() - opened >= self._recycle:
+                await self._drop(aconn)
+                aconn, driver, opened = await self._connect()
             try:
                 yield aconn
             finally:
                 if driver.pgconn.transaction_status == TransactionStatus.IDLE and not (
                     aconn.closed or aconn.invalidated
                 ):
-                    self._idle.append((aconn, driver))
+                    self._idle.append((aconn, driver, opened))
                 else:
-                    self._open.discard(aconn)
-                    await _close(aconn)
+                    await self._drop(aconn)
 
-    async def _connect(self) -> tuple[AsyncConnection, Any]:
+    async def _connect(self) -> tuple[AsyncConnection, Any, float]:
+        opened = time.monotonic()
         aconn = await self._engine.connect()
         self._open.add(aconn)
         raw = await aconn.get_raw_connection()
-        return aconn, raw.driver_connection
+        return aconn, raw.driver_connection, opened
+
+    async def _drop(self, aconn: AsyncConnection) -> None:
+        self._open.discard(aconn)
+        await _close(aconn)
 
     async def close(self) -> None:
         connections, self._open, self._idle = self._open, set(), []
