@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     login_address_window_seconds: int = Field(default=300, ge=1)
     #: depa: MiB of GetDPVouchers answers each process keeps (``core.answer_cache``); 0: none.
     depa_page_cache_mib: int = Field(default=128, ge=0)
+    #: Rakmao: MiB of Buyer and Seller list answers each process keeps; 0: none.
+    rakmao_list_cache_mib: int = Field(default=32, ge=0)
     # -- EasySlip ---------------------------------------------------------------------------
     #: EasySlip ``url`` inputs: networks admitted although not global (JSON list of CIDRs, e.g.
     #: '["127.0.0.1/32"]'); in demo mode loopback is always admitted.

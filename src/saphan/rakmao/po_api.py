@@ -27,6 +27,7 @@ from saphan.rakmao.routing import (
     PoIdPath,
     RefQ,
     StatusQ,
+    forget_lists,
     respond_documents,
     respond_list,
 )
@@ -76,20 +77,22 @@ async def create_po(request: Request, authorization: Authorization = None) -> Re
     call = await PATH.call(request, CreatePo)
     db = call.rt.db
     piece = logic.create_po(call.caller, call.body, call.now, postgresql=not db.sqlite)
-    return PATH.render(await db.run_piece(piece), 200, None)
+    created = await db.run_piece(piece)
+    forget_lists(request)
+    return PATH.render(created, 200, None)
 
 
 async def _status(request: Request, po_id: str, path_status: int | None) -> Response:
-    return success(
-        await PATH.run_session(
-            request,
-            lambda s, call: logic.change_status(
-                s, call.caller, po_id, path_status, call.body, call.now
-            ),
-            body=ChangeStatus,
-            write=True,
-        )
+    changed = await PATH.run_session(
+        request,
+        lambda s, call: logic.change_status(
+            s, call.caller, po_id, path_status, call.body, call.now
+        ),
+        body=ChangeStatus,
+        write=True,
     )
+    forget_lists(request)
+    return success(changed)
 
 
 def _status_body(model: str) -> dict[str, Any]:
@@ -154,14 +157,14 @@ async def edit_po(
 ) -> Response:
     """Edit a Draft PO. Items are matched by `PoItemId`; new ones are added, ones left out are
     removed. The path names the PO (a `PoId` in the body is ignored)."""
-    return success(
-        await PATH.run_session(
-            request,
-            lambda s, call: logic.edit_po(s, call.caller, PoId, call.body, call.now),
-            body=EditPo,
-            write=True,
-        )
+    edited = await PATH.run_session(
+        request,
+        lambda s, call: logic.edit_po(s, call.caller, PoId, call.body, call.now),
+        body=EditPo,
+        write=True,
     )
+    forget_lists(request)
+    return success(edited)
 
 
 @router.get(
@@ -234,5 +237,6 @@ def create_app(rt: Runtime) -> FastAPI:
     app.state.rakmao_accounts = accounts(rt)
     app.state.rakmao_searches = reading.Searches()
     app.state.rakmao_positions = reading.Positions()
+    app.state.rakmao_lists = reading.KeptLists(rt.db, rt.settings.rakmao_list_cache_mib << 20)
     webhook_login.SIGNER.configure(rt, app.state.rakmao_keys)
     return app

@@ -9,7 +9,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from sqlalchemy import (
@@ -29,7 +29,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from saphan.core.answer_cache import AnswerCache
 from saphan.core.clock import wire_datetime
+from saphan.core.db import Database
+from saphan.core.fresh import FreshCache
 from saphan.core.statement import Statement
 from saphan.rakmao.errors import BadRequest
 from saphan.rakmao.logic import MAX_PER_PAGE, MONEY_FIELDS, Side, money
@@ -319,6 +322,41 @@ class Searches:
                 self._held -= len(dropped)
 
 
+class Listed(NamedTuple):
+    """A list answer and the party's revision it was read at. ``kept``: whether the answer is
+    exactly the list at that revision (read in one statement, or from matches kept under it),
+    so that it may be kept under it (``KeptLists``)."""
+
+    answer: dict[str, Any]
+    revision: int | None
+    kept: bool = True
+
+
+class KeptLists:
+    """Rendered list answers, per process, under their party's revision (``core.answer_cache``).
+
+    The revision is read at most every half second per party (``core.fresh``), so a page asked
+    again while nothing the party lists has been written is answered from memory, with no
+    database read: another process's or machine's write is seen within that bound, this
+    process's own at once (``forget``, after every PO it writes)."""
+
+    def __init__(self, db: Database, max_bytes: int) -> None:
+        self.revisions: FreshCache[tuple[Side, str], int | None] = FreshCache(db)
+        self.answers: AnswerCache[Hashable] = AnswerCache(max_bytes)
+
+    async def revision(self, side: Side, party: str) -> int | None:
+        return await self.revisions.read((side, party), _revision_of)
+
+    def forget(self) -> None:
+        """This process wrote POs: read every party's revision again."""
+        self.revisions.clear()
+
+
+def _revision_of(conn: Connection, listed: tuple[Side, str]) -> int | None:
+    revision: int | None = _REVISION.scalar(conn, side=listed[0], key=listed[1])
+    return revision
+
+
 def _walk_is_cheaper(
     conn: Connection, side: Side, key: str, status: int | None, matches: int
 ) -> bool:
@@ -359,12 +397,13 @@ def list_pos(
     searches: Searches,
     positions: Positions,
     scan: bool = True,
-) -> dict[str, Any] | None:
+) -> Listed | None:
     """``{count, item}``: the side's POs, newest first, filtered by ``Keyword`` (PoCode,
     ProjectName, VendorName, DocumentReference; case-insensitive substring) and ``status``
     (0: all). A Keyword search's matches come from ``searches`` when it holds them, a deep
     page starts from ``positions``; when either must first be worked out and ``scan`` is
-    false, None (the caller runs it again where a scan may run).
+    false, None (the caller runs it again where a scan may run). The answer comes with the
+    party's revision it was read at (``Listed``).
 
     An item's ``GrandTotal`` is what the buyer pays, delivery included (the PO's
     GrandTotalDeliveryFee): the spec's list example shows 500 for the PO whose document has
@@ -381,7 +420,7 @@ def list_pos(
     if kept is not None:
         revision, answer = _from_kept(conn, side, key, kept[1], offset, perpage)
         if revision == kept[0]:
-            return answer
+            return Listed(answer, revision)
     else:
         revision = _REVISION.scalar(conn, side=side, key=key)
     # The revision was read before the scan: a write committed in between leaves the kept
@@ -400,7 +439,8 @@ def list_pos(
     if len(ids) > searches.keep:
         return _unkept(conn, side, key, status, how, params)
     searches.put(search, revision, ids)
-    return _from_kept(conn, side, key, ids, offset, perpage)[1]
+    now, answer = _from_kept(conn, side, key, ids, offset, perpage)
+    return Listed(answer, revision, kept=now == revision)
 
 
 def _plain(
@@ -411,7 +451,7 @@ def _plain(
     params: dict[str, Any],
     positions: Positions,
     scan: bool,
-) -> dict[str, Any] | None:
+) -> Listed | None:
     """A list without a Keyword: from the nearest kept position when the page is deep."""
     offset: int = params["offset"]
     listed = (side, key, status or 0)
@@ -442,8 +482,10 @@ def _plain(
     return _plain_answer(side, rows)
 
 
-def _plain_answer(side: Side, rows: Sequence[Sequence[Any]]) -> dict[str, Any]:
-    return {"count": rows[0][0], "item": [_item(side, r[2:]) for r in rows if r[2] is not None]}
+def _plain_answer(side: Side, rows: Sequence[Sequence[Any]]) -> Listed:
+    """Rows: (count, revision, then ``_listed``'s columns), read in one statement."""
+    items = [_item(side, r[2:]) for r in rows if r[2] is not None]
+    return Listed({"count": rows[0][0], "item": items}, rows[0][1])
 
 
 def _from_kept(
@@ -460,14 +502,14 @@ def _from_kept(
 
 def _unkept(
     conn: Connection, side: Side, key: str, status: int | None, how: str, params: dict[str, Any]
-) -> dict[str, Any]:
+) -> Listed:
     """A search with too many matches to keep: counted, and its page read, each time."""
     count_query, page_query = _list_queries(side, bool(status), how)
     count = conn.execute(count_query, params).scalar_one()
     if how == "fts" and _walk_is_cheaper(conn, side, key, status, count):
         page_query = _list_queries(side, bool(status), "scan")[1]
     rows = conn.execute(page_query, params).all()
-    return {"count": count, "item": [_item(side, r) for r in rows]}
+    return Listed({"count": count, "item": [_item(side, r) for r in rows]}, None, kept=False)
 
 
 def _items(session: Session, po_ids: Sequence[str]) -> dict[str, list[PoItem]]:

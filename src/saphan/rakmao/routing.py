@@ -11,11 +11,12 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from saphan.core.jsonresponse import rendered
 from saphan.core.request_path import Call
 from saphan.rakmao import logic, reading, tokens
 from saphan.rakmao.errors import BadRequest
 from saphan.rakmao.schemas import STATUS_NAMES, Envelope
-from saphan.rakmao.wire import PATH, success
+from saphan.rakmao.wire import PATH, enveloped, success
 
 GUID_PATTERN = "^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$"
 #: For the OpenAPI document ("Authorize" in the docs): the routes read the header themselves
@@ -94,17 +95,23 @@ RefQ = Annotated[str | None, Query(max_length=64, description="GUID")]
 
 
 async def respond_list(request: Request, side: logic.Side, key: str) -> Response:
-    """A list route: the caller's POs as buyer org ``key`` or seller ``key``. A Keyword search
+    """A list route: the caller's POs as buyer org ``key`` or seller ``key``. An answer kept
+    under the party's revision is served as it is (``reading.KeptLists``). A Keyword search
     whose matches this process does not hold, or a deep page whose list's positions are to be
     worked out, may read many POs: it runs again as a ``slow`` read (off the event loop on
     SQLite)."""
     call = await PATH.call(request)
     params = _list_params(request)
     party = _scope(call.caller, side, key)
+    lists: reading.KeptLists = request.app.state.rakmao_lists
+    shown = (side, party, *params.values())
+    kept = lists.answers.get(shown, await lists.revision(side, party))
+    if kept is not None:
+        return rendered(kept)
     searches: reading.Searches = request.app.state.rakmao_searches
     positions: reading.Positions = request.app.state.rakmao_positions
 
-    def work(conn: Connection, scan: bool) -> dict[str, Any] | None:
+    def work(conn: Connection, scan: bool) -> reading.Listed | None:
         return reading.list_pos(
             conn, side, party, **params, searches=searches, positions=positions, scan=scan
         )
@@ -113,7 +120,17 @@ async def respond_list(request: Request, side: logic.Side, key: str) -> Response
     found = await db.run(lambda conn: work(conn, False), write=False)
     if found is None:
         found = await db.run(lambda conn: work(conn, True), write=False, slow=True)
-    return success(found)
+    assert found is not None  # a read that may scan always answers
+    answer = enveloped(found.answer)
+    if found.kept:
+        lists.answers.keep(shown, found.revision, answer)
+    return rendered(answer)
+
+
+def forget_lists(request: Request) -> None:
+    """This process wrote POs: its kept list answers are checked against fresh revisions."""
+    lists: reading.KeptLists = request.app.state.rakmao_lists
+    lists.forget()
 
 
 async def respond_documents(request: Request, side: logic.Side, key: str) -> Response:

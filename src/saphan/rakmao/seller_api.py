@@ -19,6 +19,7 @@ from saphan.rakmao.routing import (
     PoIdPath,
     RefQ,
     StatusQ,
+    forget_lists,
     respond_documents,
     respond_list,
 )
@@ -81,14 +82,14 @@ async def seller_document(
 
 
 async def _seller(request: Request, po_id: str, target: int) -> Response:
-    return success(
-        await PATH.run_session(
-            request,
-            lambda s, call: logic.seller_action(s, call.caller, po_id, target, call.body, call.now),
-            body=SellerAction,
-            write=True,
-        )
+    done = await PATH.run_session(
+        request,
+        lambda s, call: logic.seller_action(s, call.caller, po_id, target, call.body, call.now),
+        body=SellerAction,
+        write=True,
     )
+    forget_lists(request)
+    return success(done)
 
 
 _SELLER_BODY = {

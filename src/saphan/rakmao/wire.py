@@ -19,7 +19,7 @@ from saphan.config import Settings
 from saphan.core import login_limit
 from saphan.core.errors import describe_validation, http_error, is_json
 from saphan.core.fresh import FreshCache
-from saphan.core.jsonresponse import json_response
+from saphan.core.jsonresponse import dumps, json_response
 from saphan.core.request_path import RequestPath, anyone, runtime
 from saphan.core.runtime import Runtime
 from saphan.rakmao import hooks, keys, tokens
@@ -37,9 +37,16 @@ _GATED: dict[str, Side] = {"Buyer": "Buyer", "Seller": "Seller"}
 
 def success(data: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
     """The envelope of every successful answer (the request path's ``render``)."""
-    return json_response(
-        {"status": 200, "message": "Success", "data": data}, status=status, headers=headers
-    )
+    return json_response(_envelope(data), status=status, headers=headers)
+
+
+def enveloped(data: Any) -> bytes:
+    """``success``'s body, rendered (to be kept: ``reading.KeptLists``)."""
+    return dumps(_envelope(data))
+
+
+def _envelope(data: Any) -> dict[str, Any]:
+    return {"status": 200, "message": "Success", "data": data}
 
 
 def policy(rt: Runtime) -> tokens.TokenPolicy:
