@@ -12,9 +12,13 @@ what FastAPI would give; anything else (docs, OpenAPI, unknown paths, routes wit
 or body parameters FastAPI validates) goes to the FastAPI app unchanged.
 
 A route is plain when every parameter of its endpoint is ``request``, a path parameter declared
-``str``, or has a default, and FastAPI would validate no query, cookie or body parameter for it.
-Header parameters and security dependencies are allowed: the endpoint must not use their value
-(it gets the default), since it reads its headers from the request.
+``str``, or has a default, and FastAPI would validate no query, cookie or body parameter for it,
+or only query parameters of an endpoint marked ``reads_own_query`` (it reads and checks them
+from the request; its signature declares them for the document). Header parameters and security
+dependencies are allowed: the endpoint must not use their value (it gets the default), since it
+reads its headers from the request. Where two routes' templates can match one path (``/Buyer/
+{OrgId}`` and ``/Buyer/{PoId}``), only the methods no other of them has are shortcut: FastAPI
+picks the route whose method matches, so for such a method there is one candidate.
 
 Every request's URL passes the input boundary here first (``core.boundary``): a path or query
 value holding NUL, a control character or an unpaired surrogate is a 400 in the service's
@@ -27,7 +31,7 @@ import inspect
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
@@ -39,9 +43,19 @@ from starlette.types import Receive, Scope, Send
 from saphan.core.boundary import UrlCheck, route_templates
 from saphan.core.observability import ROUTE_TEMPLATE
 
-__all__ = ["PlainRoutes"]
+__all__ = ["PlainRoutes", "reads_own_query"]
 
 Endpoint = Callable[..., Awaitable[Response]]
+E = TypeVar("E", bound=Endpoint)
+_READS_OWN_QUERY = "__saphan_reads_own_query__"
+
+
+def reads_own_query(endpoint: E) -> E:
+    """Mark ``endpoint`` as reading and checking its query parameters itself (from the
+    request): the ones its signature declares document them, and ``PlainRoutes`` may serve it
+    without FastAPI solving them."""
+    setattr(endpoint, _READS_OWN_QUERY, True)
+    return endpoint
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +92,8 @@ class PlainRoutes:
                 self._templates[id(route)] = path
         for path, group in templates.items():
             plain = [r for r in group if isinstance(r, APIRoute) and _is_plain(r)]
-            if len(plain) != len(group) or _overlaps(path, templates):
+            rivals = _rival_methods(path, templates)
+            if len(plain) != len(group) or rivals is None:
                 continue  # FastAPI's first-match order decides: not ours to shortcut
             by_method = {
                 method: _Plain(
@@ -86,7 +101,10 @@ class PlainRoutes:
                 )
                 for r in plain
                 for method in r.methods or ()
+                if method not in rivals
             }
+            if not by_method:
+                continue
             regex, _format, convertors = compile_path(path)
             if convertors:
                 self._patterned.append((regex, by_method))
@@ -133,15 +151,16 @@ class PlainRoutes:
         if root and path.startswith(root):
             path = path[len(root) :]
         method = scope["method"]
-        exact = self._exact.get(path)
-        if exact is not None:
-            plain = exact.get(method)
-            return None if plain is None else (plain, {})
+        plain = self._exact.get(path, {}).get(method)
+        if plain is not None:
+            return plain, {}
         for pattern, by_method in self._patterned:
+            plain = by_method.get(method)
+            if plain is None:
+                continue  # another template of the same shape may have the method
             match = pattern.match(path)
             if match:
-                plain = by_method.get(method)
-                return None if plain is None else (plain, match.groupdict())
+                return plain, match.groupdict()
         return None
 
     async def _handle(self, request: Request, exc: Exception) -> Response:
@@ -180,23 +199,35 @@ def _all_routes(
 _PARAM = re.compile(r"{[^}]*}")
 
 
-def _overlaps(path: str, templates: dict[str, list[BaseRoute]]) -> bool:
-    """Whether another route's pattern could match a path of ``path``'s, or the reverse."""
+def _rival_methods(path: str, templates: dict[str, list[BaseRoute]]) -> set[str] | None:
+    """The methods of the other routes whose pattern could match a path of ``path``'s, or the
+    reverse; None when such a route is not an HTTP route with methods (a mount, say)."""
     sample = _PARAM.sub("x", path)
     pattern = compile_path(path)[0]
+    rivals: set[str] = set()
     for other, routes in templates.items():
         if other == path:
             continue
-        if not hasattr(routes[0], "path_regex") or compile_path(other)[0].match(sample):
-            return True
-        if pattern.match(_PARAM.sub("x", other)):
-            return True
-    return False
+        overlapping = (
+            not hasattr(routes[0], "path_regex")
+            or compile_path(other)[0].match(sample)
+            or pattern.match(_PARAM.sub("x", other))
+        )
+        if not overlapping:
+            continue
+        for route in routes:
+            methods = getattr(route, "methods", None)
+            if not methods:
+                return None
+            rivals |= methods
+    return rivals
 
 
 def _is_plain(route: APIRoute) -> bool:
     dependant = route.dependant
-    if dependant.query_params or dependant.cookie_params or dependant.body_params:
+    if dependant.cookie_params or dependant.body_params:
+        return False
+    if dependant.query_params and not getattr(route.endpoint, _READS_OWN_QUERY, False):
         return False
     if any(
         sub.query_params or sub.cookie_params or sub.body_params for sub in dependant.dependencies

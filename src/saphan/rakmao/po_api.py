@@ -14,6 +14,7 @@ from fastapi import APIRouter, FastAPI, Path, Request
 from pydantic import WithJsonSchema
 from starlette.responses import Response
 
+from saphan.core.plain_routes import reads_own_query
 from saphan.core.runtime import Runtime
 from saphan.core.service import create_service_app
 from saphan.rakmao import keys, logic, reading, seller_api, webhook_api, webhook_login
@@ -173,6 +174,7 @@ async def edit_po(
     operation_id="ListBuyerPos",
     responses=SCOPED,
 )
+@reads_own_query
 async def list_buyer(
     request: Request,
     OrgId: Annotated[str, Path(description="Your organisation's OrgId", max_length=64)],
@@ -199,6 +201,7 @@ async def list_buyer_slash(
     operation_id="BuyerDocument",
     responses=SCOPED,
 )
+@reads_own_query
 async def buyer_document(
     request: Request,
     OrgId: Annotated[str, Path(description="Your organisation's OrgId", max_length=64)],

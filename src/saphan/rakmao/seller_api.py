@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from starlette.responses import Response
 
+from saphan.core.plain_routes import reads_own_query
 from saphan.rakmao import logic
 from saphan.rakmao import status as machine
 from saphan.rakmao.routing import (
@@ -43,6 +44,7 @@ router = APIRouter()
     operation_id="ListSellerPos",
     responses=SCOPED,
 )
+@reads_own_query
 async def list_seller(
     request: Request,
     TaxId: Annotated[str, Path(description="Your tax ID", max_length=20)],
@@ -69,6 +71,7 @@ async def list_seller_slash(
     operation_id="SellerDocument",
     responses=SCOPED,
 )
+@reads_own_query
 async def seller_document(
     request: Request,
     TaxId: Annotated[str, Path(description="Your tax ID", max_length=20)],
