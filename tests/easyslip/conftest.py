@@ -4,9 +4,11 @@ the operator rules; readers of the quota counters for "nothing changed"."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -146,3 +148,15 @@ def error(response: httpx.Response, status: int, code: str) -> str:
     assert body["error"]["code"] == code, body
     assert body["error"]["message"]
     return str(body["error"]["message"])
+
+
+EXAMPLES = Path(__file__).parent / "spec_examples"
+
+
+def documented(name: str) -> Any:
+    """The provider's example kept in ``spec_examples/name``: ``{"source": "<page>: <URL>",
+    "example": <the example as published>}``."""
+    fixture = json.loads((EXAMPLES / name).read_text())
+    assert set(fixture) == {"source", "example"}
+    assert "https://" in fixture["source"]
+    return fixture["example"]

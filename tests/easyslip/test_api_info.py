@@ -240,8 +240,10 @@ async def test_health_and_banks(client: httpx.AsyncClient, tenant: Tenant) -> No
     assert {"PROMPTPAY", "KSHOP", "098"} <= set(codes)
     assert banks.json()["data"][4] == {
         "code": "014",
-        "nameTh": "ธนาคารไทยพาณิชย์",
         "nameEn": "Siam Commercial Bank",
+        "nameTh": "ธนาคารไทยพาณิชย์",
         "shortCode": "SCB",
+        "swiftCode": "SICOTHBK",
+        "extraVerify": banks.json()["data"][0]["extraVerify"],
     }
     error(await client.get(f"{PREFIX}/banks"), 401, "MISSING_API_KEY")

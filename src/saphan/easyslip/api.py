@@ -201,7 +201,8 @@ async def health() -> Response:
 
 @router.get("/banks", response_model=BanksResponse, operation_id="banks")
 async def banks(request: Request, _key: ApiKey = None) -> Response:
-    """The banks EasySlip knows, with their codes."""
+    """The banks EasySlip knows: codes, names, SWIFT codes and each bank's `extraVerify`
+    options for a registered account."""
     await identify(request)
     return json_response(
         {"success": True, "message": "Banks retrieved successfully", "data": banks_json()}

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 
 from saphan.core.boundary import NameText
-from saphan.easyslip.banks import BY_CODE
+from saphan.easyslip.banks import BANKS, BY_CODE, ExtraVerify
 
 
 class Wire(BaseModel):
@@ -174,11 +174,18 @@ class InfoResponse(BaseModel):
     message: str
 
 
+class VerifyOptionOut(BaseModel):
+    value: ExtraVerify
+    label: str
+
+
 class BankOut(BaseModel):
     code: str
-    nameTh: str
     nameEn: str
+    nameTh: str
     shortCode: str
+    swiftCode: str
+    extraVerify: list[VerifyOptionOut] | None
 
 
 class BanksResponse(BaseModel):
@@ -351,6 +358,17 @@ class BankAccountListResponse(BaseModel):
 
 def banks_json() -> list[dict[str, Any]]:
     return [
-        {"code": b.code, "nameTh": b.name_th, "nameEn": b.name_en, "shortCode": b.short}
-        for b in BY_CODE.values()
+        {
+            "code": b.code,
+            "nameEn": b.name_en,
+            "nameTh": b.name_th,
+            "shortCode": b.short,
+            "swiftCode": b.swift,
+            "extraVerify": (
+                None
+                if b.checks is None
+                else [{"value": o.value, "label": o.label} for o in b.checks]
+            ),
+        }
+        for b in BANKS
     ]
