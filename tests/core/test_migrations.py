@@ -182,3 +182,52 @@ def test_the_moi_day_counter_is_backfilled_from_the_audit(empty_database: str) -
         (1, "2025-11-21", 2),
         (2, "2025-11-21", 1),
     ]
+
+
+def test_the_easyslip_extra_verify_booleans_become_options(empty_database: str) -> None:
+    """0015_easyslip_extra_verify turns each account's boolean into the option it stood for:
+    false none; true at a bank NAME_NUMBER, at PromptPay the proxy type its number's length
+    tells, at KShop none. Going back, an option is true."""
+    migrate.upgrade(empty_database, "0014b_rakmao_list_shown_columns")
+    accounts = [
+        ("004", "1234567890", True, "NAME_NUMBER"),
+        ("014", "4567891230", False, None),
+        ("PROMPTPAY", "0812345678", True, "MSISDN"),
+        ("PROMPTPAY", "1234567890123", True, "NATID"),
+        ("PROMPTPAY", "123456789012345", True, "EWALLETID"),
+        ("PROMPTPAY", "081234567890", True, None),  # a length no proxy has
+        ("PROMPTPAY", "0899999999", False, None),
+        ("KSHOP", "1112223334", True, None),
+    ]
+    engine = create_engine(empty_database)
+    select_accounts = text("SELECT extra_verify FROM easyslip_bank_account ORDER BY id")
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO easyslip_application (id, name, email, product_name, "
+                    "auto_renew_expired, auto_renew_quota, credit, status, allowed_ips, "
+                    "created_at, expires_at) VALUES (1, 'a', 'a@example.com', 'Pro', false, "
+                    "false, 0, 'active', '', '2025-11-01 00:00:00', '2026-11-01 00:00:00')"
+                )
+            )
+            for i, (bank, number, flag, _) in enumerate(accounts, 1):
+                conn.execute(
+                    text(
+                        "INSERT INTO easyslip_bank_account (id, application_id, bank_code, "
+                        "bank_number, name_th, name_en, type, extra_verify, created_at) VALUES "
+                        "(:id, 1, :bank, :number, 'ร้าน', 'SHOP', 'JURISTIC', :flag, "
+                        "'2025-11-01 00:00:00')"
+                    ),
+                    {"id": i, "bank": bank, "number": number, "flag": flag},
+                )
+        migrate.upgrade(empty_database)
+        with engine.connect() as conn:
+            upgraded = conn.execute(select_accounts).scalars().all()
+        command.downgrade(migrate.alembic_config(empty_database), "0014b_rakmao_list_shown_columns")
+        with engine.connect() as conn:
+            downgraded = conn.execute(select_accounts).scalars().all()
+    finally:
+        engine.dispose()
+    assert upgraded == [option for *_, option in accounts]
+    assert [bool(flag) for flag in downgraded] == [option is not None for *_, option in accounts]

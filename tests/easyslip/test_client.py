@@ -136,10 +136,32 @@ async def test_truewallet_and_bank_accounts(
         )
     )
     assert [a.id for a in await call(client.bank_accounts())] == [created.id]
-    updated = await call(client.update_bank_account(created.id, extra_verify=True))
-    assert updated.extraVerify is True
+    assert created.extraVerify is None
+    updated = await call(client.update_bank_account(created.id, extra_verify="NAME_NUMBER"))
+    assert updated.extraVerify == "NAME_NUMBER"
     matched = await call(client.verify_bank(payload=record().payload, match_account=True))
     assert matched.matchedAccount is None  # extraVerify: the slip's receiver is TEST SHOP
+    cleared = await call(client.update_bank_account(created.id, extra_verify=None))
+    assert cleared.extraVerify is None
+    matched = await call(client.verify_bank(payload=record().payload, match_account=True))
+    assert matched.matchedAccount is not None
+    assert matched.matchedAccount.bankNumber == "1234567890"
+    older = await call(
+        client.create_bank_account(
+            bank_code="PROMPTPAY",
+            bank_number="0812345678",
+            name_th="ร้าน",
+            name_en="SHOP",
+            type="SAVING",
+            extra_verify=True,
+        )
+    )
+    assert (older.type, older.extraVerify) == ("PERSONAL", "MSISDN")
+    with pytest.raises(es.InvalidRequestError) as refused:
+        await call(client.update_bank_account(older.id, extra_verify="NAME"))
+    assert refused.value.code == "VALIDATION_ERROR"
+    assert "(extraVerify)" in refused.value.message
+    await call(client.delete_bank_account(older.id))
     await call(client.delete_bank_account(created.id))
     with pytest.raises(es.RouteNotFoundError) as caught:
         await call(client.delete_bank_account(created.id))

@@ -323,7 +323,8 @@ def _account_id(value: str) -> int:
     openapi_extra=json_body(BankAccountUpdate),
 )
 async def update_bank_account(id: str, request: Request, _key: ApiKey = None) -> Response:
-    """Change a registered account's `extraVerify` (the receiver's name must match too)."""
+    """Change a registered account's `extraVerify`: one of its bank's options (GET /v2/banks),
+    null to clear it, or a boolean as the older documents had it."""
     call = await PATH.call(request)
     account_id = _account_id(id)
     body = await PATH.body(request, BankAccountUpdate)

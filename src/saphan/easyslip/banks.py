@@ -31,6 +31,8 @@ PROXY_CHECKS: tuple[VerifyOption, ...] = (
     VerifyOption("NATID", "เลขบัตรประชาชน"),
     VerifyOption("EWALLETID", "E-Wallet ID"),
 )
+#: The PromptPay proxy a number of this many digits is: phone, national ID, e-wallet ID.
+PROXY_BY_LENGTH: dict[int, ExtraVerify] = {10: "MSISDN", 13: "NATID", 15: "EWALLETID"}
 
 
 @dataclass(frozen=True, slots=True)

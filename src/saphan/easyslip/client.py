@@ -29,6 +29,7 @@ from saphan.core.http_client import (
     ServiceErrors,
     SyncAPIClient,
 )
+from saphan.easyslip.banks import ExtraVerify
 from saphan.easyslip.clienterrors import (
     ERRORS,
     RETRIED,
@@ -96,6 +97,9 @@ __all__ = [
 
 DEFAULT_BASE_URL = "https://api.easyslip.com"
 M = TypeVar("M", bound=BaseModel)
+#: What ``create_bank_account`` takes as ``type``; SAVING and CURRENT (the older documents'
+#: spellings) come back as PERSONAL and JURISTIC.
+AccountType = Literal["PERSONAL", "JURISTIC", "SAVING", "CURRENT"]
 Image = bytes | Path
 
 
@@ -142,6 +146,24 @@ def _verify_request(
     source = {"payload": payload, "base64": base64, "url": url}
     body = {k: v for k, v in source.items() if v is not None} | options
     return VerifyRequest(path, body, None, {})
+
+
+def _account_body(
+    bank_code: str,
+    bank_number: str,
+    name_th: str,
+    name_en: str,
+    type: AccountType,
+    extra_verify: ExtraVerify | bool | None,
+) -> dict[str, Any]:
+    return {
+        "bankCode": bank_code,
+        "bankNumber": bank_number,
+        "nameTh": name_th,
+        "nameEn": name_en,
+        "type": type,
+        "extraVerify": extra_verify,
+    }
 
 
 class _EasySlip(BaseClient):
@@ -289,20 +311,17 @@ class EasySlipClient(_EasySlip, SyncAPIClient):
         bank_number: str,
         name_th: str,
         name_en: str,
-        type: Literal["PERSONAL", "JURISTIC"],
-        extra_verify: bool = False,
+        type: AccountType,
+        extra_verify: ExtraVerify | bool | None = None,
     ) -> BankAccountOut:
-        body = {
-            "bankCode": bank_code,
-            "bankNumber": bank_number,
-            "nameTh": name_th,
-            "nameEn": name_en,
-            "type": type,
-            "extraVerify": extra_verify,
-        }
+        body = _account_body(bank_code, bank_number, name_th, name_en, type, extra_verify)
         return self.post("/v2/bank-accounts", body, BankAccountResponse).data
 
-    def update_bank_account(self, account_id: int, *, extra_verify: bool) -> BankAccountOut:
+    def update_bank_account(
+        self, account_id: int, *, extra_verify: ExtraVerify | bool | None
+    ) -> BankAccountOut:
+        """Set the account's ``extraVerify``: one of its bank's options, None to clear it (or
+        a boolean, as the older documents had it)."""
         response = self.request(
             "PATCH", f"/v2/bank-accounts/{account_id}", json={"extraVerify": extra_verify}
         )
@@ -405,20 +424,15 @@ class AsyncEasySlipClient(_EasySlip, AsyncAPIClient):
         bank_number: str,
         name_th: str,
         name_en: str,
-        type: Literal["PERSONAL", "JURISTIC"],
-        extra_verify: bool = False,
+        type: AccountType,
+        extra_verify: ExtraVerify | bool | None = None,
     ) -> BankAccountOut:
-        body = {
-            "bankCode": bank_code,
-            "bankNumber": bank_number,
-            "nameTh": name_th,
-            "nameEn": name_en,
-            "type": type,
-            "extraVerify": extra_verify,
-        }
+        body = _account_body(bank_code, bank_number, name_th, name_en, type, extra_verify)
         return (await self.post("/v2/bank-accounts", body, BankAccountResponse)).data
 
-    async def update_bank_account(self, account_id: int, *, extra_verify: bool) -> BankAccountOut:
+    async def update_bank_account(
+        self, account_id: int, *, extra_verify: ExtraVerify | bool | None
+    ) -> BankAccountOut:
         response = await self.request(
             "PATCH", f"/v2/bank-accounts/{account_id}", json={"extraVerify": extra_verify}
         )

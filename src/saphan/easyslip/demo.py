@@ -169,7 +169,8 @@ def seed(session: Session, secret: bytes, now: dt.datetime) -> bool:
                 "name_th": SHOP_NAME_TH,
                 "name_en": SHOP_NAME_EN,
                 "type": names.get(code, "JURISTIC"),
-                "extra_verify": False,
+                # the PromptPay number is a phone: matched only when paid by phone
+                "extra_verify": "MSISDN" if code == "PROMPTPAY" else None,
                 "created_at": to_utc_naive(CREATED),
             }
             for code, number in SHOP_ACCOUNTS

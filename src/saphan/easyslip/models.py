@@ -149,5 +149,7 @@ class BankAccount(Base):
     name_en: Mapped[str] = mapped_column(String(200))
     #: PERSONAL | JURISTIC
     type: Mapped[str] = mapped_column(String(16))
-    extra_verify: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: What ``matchAccount`` checks beyond the bank: one of the bank's ``extraVerify`` values
+    #: (``banks.Bank.checks``), None for the plain check.
+    extra_verify: Mapped[str | None] = mapped_column(String(16), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)

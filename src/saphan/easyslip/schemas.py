@@ -4,12 +4,19 @@ validate them, responses as the OpenAPI documents them."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    WithJsonSchema,
+    field_validator,
+)
 
 from saphan.core.boundary import NameText
-from saphan.easyslip.banks import BANKS, BY_CODE, ExtraVerify
+from saphan.easyslip.banks import BANKS, BY_CODE, PROXY_BY_LENGTH, ExtraVerify
 
 
 class Wire(BaseModel):
@@ -84,7 +91,66 @@ class VerifyTrueWalletRequest(VerifyOptions):
     url: ImageUrl | None = None
 
 
+EXTRA_VERIFY_VALUES: tuple[ExtraVerify, ...] = get_args(ExtraVerify)
+#: ``type`` as the newest documents spell it, and the older partner documents' spellings of it
+#: (SAVING, CURRENT), read as the newest (docs/easyslip.md says why).
+ACCOUNT_TYPES: dict[str, Literal["PERSONAL", "JURISTIC"]] = {
+    "PERSONAL": "PERSONAL",
+    "JURISTIC": "JURISTIC",
+    "SAVING": "PERSONAL",
+    "CURRENT": "JURISTIC",
+}
+
+
+def _extra_verify(value: object) -> str | bool | None:
+    """One of the banks' option values, a boolean (the older documents' form) or null."""
+    if value is None or isinstance(value, bool) or value in EXTRA_VERIFY_VALUES:
+        return value
+    raise ValueError(f"Input should be one of {', '.join(EXTRA_VERIFY_VALUES)}, a boolean or null")
+
+
+#: ``extraVerify`` as the wire takes it; which values an account's bank offers is a rule of its
+#: own (``logic.accounts.extra_verify_option``), said for ``POST`` by ``_EXTRA_VERIFY_BY_BANK``.
+ExtraVerifyIn = Annotated[
+    str | bool | None,
+    PlainValidator(_extra_verify),
+    WithJsonSchema(
+        {"anyOf": [{"enum": list(EXTRA_VERIFY_VALUES)}, {"type": "boolean"}, {"type": "null"}]}
+    ),
+]
+#: A PromptPay number whose proxy type its length tells (``true`` needs one).
+_PROXY_NUMBER = "^(" + "|".join(f"[0-9]{{{n}}}" for n in sorted(PROXY_BY_LENGTH)) + ")$"
+
+
+def _extra_verify_by_bank() -> dict[str, Any]:
+    """The document's rule tying ``extraVerify`` to ``bankCode``: each bank's own values, false
+    or null; true where it names one of them (a bank's NAME_NUMBER, a PromptPay number's proxy
+    type, nothing for a bank without options)."""
+    choices: list[dict[str, Any]] = []
+    for values in dict.fromkeys(bank.check_values for bank in BANKS):
+        codes = sorted(bank.code for bank in BANKS if bank.check_values == values)
+        allowed: list[Any] = [*values, False, None]
+        if "NAME_NUMBER" in values:
+            allowed.append(True)
+        choices.append(
+            {"properties": {"bankCode": {"enum": codes}, "extraVerify": {"enum": allowed}}}
+        )
+        if set(values) >= set(PROXY_BY_LENGTH.values()):
+            choices.append(
+                {
+                    "properties": {
+                        "bankCode": {"enum": codes},
+                        "bankNumber": {"pattern": _PROXY_NUMBER},
+                        "extraVerify": {"const": True},
+                    }
+                }
+            )
+    return {"anyOf": choices}
+
+
 class BankAccountCreate(Wire):
+    model_config = ConfigDict(json_schema_extra=_extra_verify_by_bank())
+
     bankCode: str = Field(
         description="A code of GET /v2/banks",
         examples=["004"],
@@ -93,8 +159,14 @@ class BankAccountCreate(Wire):
     bankNumber: Annotated[str, Field(pattern=r"^[0-9]{10,15}$")] = Field(examples=["1234567890"])
     nameTh: Text200
     nameEn: Text200
-    type: Literal["PERSONAL", "JURISTIC"]
-    extraVerify: bool = False
+    type: Literal["PERSONAL", "JURISTIC", "SAVING", "CURRENT"] = Field(
+        description="PERSONAL or JURISTIC; the older SAVING and CURRENT are read as those"
+    )
+    extraVerify: ExtraVerifyIn = Field(
+        default=None,
+        description="One of the bank's extraVerify values (GET /v2/banks), or null; "
+        "true and false as the older documents had it",
+    )
 
     @field_validator("bankCode")
     @classmethod
@@ -105,7 +177,10 @@ class BankAccountCreate(Wire):
 
 
 class BankAccountUpdate(Wire):
-    extraVerify: bool
+    extraVerify: ExtraVerifyIn = Field(
+        description="One of the account's bank's extraVerify values, null to clear it, "
+        "or true/false"
+    )
 
 
 # -- responses ---------------------------------------------------------------------------------
@@ -340,7 +415,7 @@ class VerifyTrueWalletResponse(BaseModel):
 class BankAccountOut(MatchedAccount):
     id: int
     bankCode: str
-    extraVerify: bool
+    extraVerify: ExtraVerify | None
     createdAt: str
 
 

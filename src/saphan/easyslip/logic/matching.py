@@ -34,18 +34,22 @@ def _same_name(row: Any, account: Any) -> bool:
 
 
 def _matches(row: Any, account: Any) -> bool:
+    """The receiver against one account, as its ``extraVerify`` asks: at a bank the number
+    (NUMBER, or none given), the name (NAME) or both (NAME_NUMBER), always at the same bank;
+    at PromptPay the proxy, of the given type when one is given."""
+    check = account.extra_verify
     if account.bank_code == "PROMPTPAY":
-        proxy = row.receiver_proxy
-        if not proxy:
+        kind = row.receiver_proxy_type or "MSISDN"
+        if not row.receiver_proxy or check not in (None, kind):
             return False
-        shown = mask_proxy(row.receiver_proxy_type or "MSISDN", proxy)
-        ok = masked_equal(shown, account.bank_number)
-    else:
+        return masked_equal(mask_proxy(kind, row.receiver_proxy), account.bank_number)
+    if account.bank_code != row.receiver_bank_code:
+        return False
+    if check != "NAME":
         number = row.receiver_account
-        if not number or account.bank_code != row.receiver_bank_code:
+        if not number or not masked_equal(mask_account(number), account.bank_number):
             return False
-        ok = masked_equal(mask_account(number), account.bank_number)
-    return ok and (not account.extra_verify or _same_name(row, account))
+    return check not in ("NAME", "NAME_NUMBER") or _same_name(row, account)
 
 
 def account_json(account: Any) -> dict[str, Any]:
