@@ -138,8 +138,20 @@ def state(runtime: Runtime) -> tuple[Any, ...]:
     return (quota_rows(runtime), verifications(runtime))
 
 
+#: EasySlip's v2 error-code table, copied from its docs (the file names the page).
+DOCUMENTED: dict[str, list[Any]] = {
+    code: row
+    for code, row in json.loads(
+        (Path(__file__).parent / "spec_examples" / "error_codes.json").read_text()
+    ).items()
+    if not code.startswith("_")
+}
+
+
 def error(response: httpx.Response, status: int, code: str) -> str:
-    """Assert an EasySlip error envelope; returns its message."""
+    """Assert an EasySlip error envelope; returns its message. A documented code comes with
+    the docs' status and message (a VALIDATION_ERROR's names the field instead, a NOT_FOUND
+    the resource: "Bank account not found")."""
     assert response.status_code == status, response.text
     body = response.json()
     assert set(body) == {"success", "error"}, body
@@ -147,6 +159,8 @@ def error(response: httpx.Response, status: int, code: str) -> str:
     assert set(body["error"]) == {"code", "message"}
     assert body["error"]["code"] == code, body
     assert body["error"]["message"]
+    if code in DOCUMENTED and code not in ("VALIDATION_ERROR", "NOT_FOUND"):
+        assert [status, body["error"]["message"]] == DOCUMENTED[code], body
     return str(body["error"]["message"])
 
 

@@ -115,9 +115,9 @@ async def test_the_format_is_told_by_the_bytes_not_the_name(
 @pytest.mark.parametrize(
     ("data", "code"),
     [
-        (b"%PDF-1.7 not an image", "INVALID_IMAGE_TYPE"),
-        (b"BM" + b"\0" * 100, "INVALID_IMAGE_TYPE"),  # BMP is not taken
-        (b"<svg xmlns='http://www.w3.org/2000/svg'/>", "INVALID_IMAGE_TYPE"),
+        (b"%PDF-1.7 not an image", "INVALID_IMAGE_FORMAT"),
+        (b"BM" + b"\0" * 100, "INVALID_IMAGE_FORMAT"),  # BMP is not taken
+        (b"<svg xmlns='http://www.w3.org/2000/svg'/>", "INVALID_IMAGE_FORMAT"),
         (b"\x89PNG\r\n\x1a\n" + b"\0" * 50, "INVALID_IMAGE_FORMAT"),
         (b"\xff\xd8\xff\xe0 truncated", "INVALID_IMAGE_FORMAT"),
         (b"", "INVALID_IMAGE_FORMAT"),
@@ -230,10 +230,10 @@ async def test_base64(
     ("text", "code"),
     [
         ("not base64 at all!", "INVALID_IMAGE_FORMAT"),
-        ("data:text/plain;base64,aGVsbG8=", "INVALID_IMAGE_TYPE"),
+        ("data:text/plain;base64,aGVsbG8=", "INVALID_IMAGE_FORMAT"),
         ("data:image/png,rawbytes", "INVALID_IMAGE_FORMAT"),
         (base64.b64encode(b"GIF89a not really").decode(), "INVALID_IMAGE_FORMAT"),
-        (base64.b64encode(b"hello world").decode(), "INVALID_IMAGE_TYPE"),
+        (base64.b64encode(b"hello world").decode(), "INVALID_IMAGE_FORMAT"),
         ("", "INVALID_IMAGE_FORMAT"),
     ],
 )

@@ -192,7 +192,7 @@ async def test_the_application_quota(
         assert (await verify(client, who, {"payload": slip.payload})).status_code == 200
     before = state(runtime)
     message = error(await verify(client, who, {"payload": slips[2].payload}), 403, "QUOTA_EXCEEDED")
-    assert message == "Monthly quota reached"
+    assert message == "Your API quota has been exceeded"
     assert state(runtime) == before  # not recorded as verified either
     info = (await client.get(f"{PREFIX}/info", headers=who.headers)).json()["data"]
     assert info["application"]["quota"] == {"used": 2, "max": 2, "remaining": 0, "totalUsed": 2}

@@ -177,10 +177,10 @@ async def test_typed_errors(
         await call(client.verify_bank(payload=record().payload))
     assert isinstance(caught.value, PermissionDeniedError)
     assert (caught.value.status_code, caught.value.code) == (403, "QUOTA_EXCEEDED")
-    assert caught.value.message == "Monthly quota reached"
+    assert caught.value.message == "Your API quota has been exceeded"
     with pytest.raises(es.SlipNotFoundError):
         await call(client.verify_bank(payload="0000"))
-    with pytest.raises(es.InvalidImageTypeError):
+    with pytest.raises(es.InvalidImageFormatError):
         await call(client.verify_bank(image=b"not an image"))
     with pytest.raises(es.InvalidApiKeyError):
         await call(connect("00000000-0000-4000-8000-000000000000").info())

@@ -1,5 +1,9 @@
-"""EasySlip's documented errors (reference "Error codes"), one class each, and its envelope
-``{"success": false, "error": {"code", "message"}}``."""
+"""EasySlip's documented errors, one class each, and its envelope
+``{"success": false, "error": {"code", "message"}}``.
+
+Each message is the one EasySlip's v2 error-code reference gives for its code
+(https://easyslip-document.cl1.easythunder.com/en/reference/error-codes); only a
+VALIDATION_ERROR says more: which field, and what is wrong with it."""
 
 from __future__ import annotations
 
@@ -12,13 +16,13 @@ from saphan.core.errors import ServiceError
 class EasySlipError(ServiceError):
     status = 400
     code = "VALIDATION_ERROR"
-    message = "Invalid request"
+    message = "Validation failed"
 
 
 class ValidationFailed(EasySlipError):
     status = 400
     code = "VALIDATION_ERROR"
-    message = "Invalid request"
+    message = "Validation failed"
 
 
 class MissingApiKey(EasySlipError):
@@ -42,61 +46,61 @@ class BranchInactive(EasySlipError):
 class ServiceBanned(EasySlipError):
     status = 403
     code = "SERVICE_BANNED"
-    message = "This service has been banned"
+    message = "Service has been banned"
 
 
 class ServiceDeleted(EasySlipError):
     status = 403
     code = "SERVICE_DELETED"
-    message = "This service has been deleted"
+    message = "Service has been deleted"
 
 
 class IpNotAllowed(EasySlipError):
     status = 403
     code = "IP_NOT_ALLOWED"
-    message = "Your IP address is not allowed to use this service"
+    message = "Your IP address is not in the allowed list"
 
 
 class QuotaExceeded(EasySlipError):
     status = 403
     code = "QUOTA_EXCEEDED"
-    message = "Monthly quota reached"
+    message = "Your API quota has been exceeded"
 
 
 class UrlProtocolNotAllowed(EasySlipError):
     status = 400
     code = "URL_PROTOCOL_NOT_ALLOWED"
-    message = "Only http and https URLs are allowed"
+    message = "Only HTTP/HTTPS allowed"
 
 
 class UrlInvalidIpRange(EasySlipError):
     status = 400
     code = "URL_INVALID_IP_RANGE"
-    message = "The URL resolves to a private, loopback or reserved address"
+    message = "URL points to restricted IP"
 
 
 class ImageUrlUnreachable(EasySlipError):
     status = 400
     code = "IMAGE_URL_UNREACHABLE"
-    message = "The image URL could not be fetched"
+    message = "Unable to access URL"
 
 
 class ImageSizeTooLarge(EasySlipError):
     status = 400
     code = "IMAGE_SIZE_TOO_LARGE"
-    message = "Image must be at most 4 MB"
+    message = "Image exceeds 4MB limit"
 
 
 class InvalidImageType(EasySlipError):
     status = 400
     code = "INVALID_IMAGE_TYPE"
-    message = "Image must be JPEG, PNG, GIF or WebP"
+    message = "URL is not a valid image"
 
 
 class InvalidImageFormat(EasySlipError):
     status = 400
     code = "INVALID_IMAGE_FORMAT"
-    message = "The image could not be read"
+    message = "File is not a valid image"
 
 
 class SlipNotFound(EasySlipError):
@@ -114,7 +118,7 @@ class SlipPending(EasySlipError):
 class NotFound(EasySlipError):
     status = 404
     code = "NOT_FOUND"
-    message = "Not found"
+    message = "Resource not found"
 
 
 class AccountExists(EasySlipError):
@@ -128,7 +132,7 @@ class AccountExists(EasySlipError):
 class ApiServerError(EasySlipError):
     status = 500
     code = "API_SERVER_ERROR"
-    message = "The bank's server did not answer"
+    message = "External API error"
 
 
 def render(error: ServiceError) -> dict[str, Any]:

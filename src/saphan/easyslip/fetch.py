@@ -33,7 +33,7 @@ from saphan.easyslip.errors import (
     UrlProtocolNotAllowed,
     ValidationFailed,
 )
-from saphan.easyslip.images import MAX_IMAGE_BYTES, check_image
+from saphan.easyslip.images import MAX_IMAGE_BYTES, check_image, sniff
 
 MAX_REDIRECTS = 3
 CREDENTIALS = "The url must not hold credentials (user:password@)"
@@ -46,19 +46,19 @@ def _refused(exc: BlockedURL, host: str | None = None) -> Exception:
     if isinstance(exc, RefusedAddress):
         return UrlInvalidIpRange()
     if isinstance(exc, Unresolvable) and host is not None:
-        return ImageUrlUnreachable(f"The image URL's host {host} could not be resolved")
-    return ImageUrlUnreachable("The image URL is not a valid URL")
+        return ImageUrlUnreachable()
+    return ImageUrlUnreachable()
 
 
 def check_url(url: str, guard: NetGuard) -> httpx.URL:
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, ValueError) as exc:
-        raise ImageUrlUnreachable("The image URL is not a valid URL") from exc
+        raise ImageUrlUnreachable() from exc
     if parsed.scheme not in ("http", "https"):
         raise UrlProtocolNotAllowed()
     if not parsed.host:
-        raise ImageUrlUnreachable("The image URL has no host")
+        raise ImageUrlUnreachable()
     try:
         guard.check_url(url)
     except BlockedURL as exc:
@@ -84,7 +84,7 @@ async def fetch_image(
         with anyio.fail_after(seconds):
             return await _fetch(url, guard, client)
     except TimeoutError as exc:
-        raise ImageUrlUnreachable("The image URL did not answer in time") from exc
+        raise ImageUrlUnreachable() from exc
 
 
 async def _fetch(url: str, guard: NetGuard, client: httpx.AsyncClient) -> bytes:
@@ -107,16 +107,18 @@ async def _fetch(url: str, guard: NetGuard, client: httpx.AsyncClient) -> bytes:
                 target = check_url(urljoin(str(target), response.headers["location"]), guard)
                 continue
             if response.status_code != 200:
-                raise ImageUrlUnreachable(f"The image URL answered HTTP {response.status_code}")
+                raise ImageUrlUnreachable()
             declared = response.headers.get("content-type", "").split(";")[0].strip().lower()
             if not declared.startswith("image/"):
-                raise InvalidImageType(f"The image URL answered {declared or 'no content type'}")
+                raise InvalidImageType()
             data = await _read_capped(response)
         finally:
             await response.aclose()
+        if sniff(data) is None:
+            raise InvalidImageType()  # declared an image, is none
         check_image(data)
         return data
-    raise ImageUrlUnreachable("The image URL redirected too many times")
+    raise ImageUrlUnreachable()
 
 
 async def _read_capped(response: httpx.Response) -> bytes:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import zxingcpp
 from PIL import Image, UnidentifiedImageError
 
-from saphan.easyslip.errors import ImageSizeTooLarge, InvalidImageFormat, InvalidImageType
+from saphan.easyslip.errors import ImageSizeTooLarge, InvalidImageFormat
 
 #: 4 MB, as EasySlip counts it (4,194,304 bytes).
 MAX_IMAGE_BYTES = 4 * 1024 * 1024
@@ -38,34 +38,35 @@ def sniff(data: bytes) -> str | None:
 
 
 def check_image(data: bytes) -> str:
-    """The image's format, or the documented error: too large, not an image type we take."""
+    """The image's format, or the documented error, size first: over 4 MB
+    IMAGE_SIZE_TOO_LARGE, then anything that is not a JPEG, PNG, GIF or WebP
+    INVALID_IMAGE_FORMAT ("File is not a valid image ... Use JPEG, PNG, GIF, WebP"). A URL's
+    answer that is no image is INVALID_IMAGE_TYPE instead (``fetch``)."""
     if len(data) > MAX_IMAGE_BYTES:
         raise ImageSizeTooLarge()
-    if not data:
-        raise InvalidImageFormat("The image is empty")
     kind = sniff(data)
     if kind is None:
-        raise InvalidImageType()
+        raise InvalidImageFormat()
     return kind
 
 
 def from_base64(text: str) -> bytes:
-    """Bytes of a base64 image, with or without a ``data:image/...;base64,`` prefix."""
+    """Bytes of a base64 image, with or without a ``data:image/...;base64,`` prefix. Size
+    first (IMAGE_SIZE_TOO_LARGE), then the text itself (INVALID_IMAGE_FORMAT: a data URL of
+    another type or not marked base64, or no valid base64)."""
     text = text.strip()
     match = _DATA_URL.match(text)
+    body = text[match.end() :] if match else text
+    if (len(body) * 3) // 4 > MAX_IMAGE_BYTES + 3:
+        raise ImageSizeTooLarge()
     if match:
         mime, params = match.group(1).lower(), (match.group(2) or "").lower()
-        if mime and not mime.startswith("image/"):
-            raise InvalidImageType(f"A data URL of type {mime} is not an image")
-        if "base64" not in params:
-            raise InvalidImageFormat("The data URL is not base64-encoded")
-        text = text[match.end() :]
-    if (len(text) * 3) // 4 > MAX_IMAGE_BYTES + 3:
-        raise ImageSizeTooLarge()
+        if (mime and not mime.startswith("image/")) or "base64" not in params:
+            raise InvalidImageFormat()
     try:
-        return base64.b64decode("".join(text.split()), validate=True)
+        return base64.b64decode("".join(body.split()), validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise InvalidImageFormat("base64 is not valid base64") from exc
+        raise InvalidImageFormat() from exc
 
 
 def qr_texts(data: bytes, wanted: Callable[[str], bool] = bool) -> list[str]:
@@ -80,16 +81,16 @@ def qr_texts(data: bytes, wanted: Callable[[str], bool] = bool) -> list[str]:
             image = Image.open(io.BytesIO(data))
             width, height = image.size
             if width * height > MAX_PIXELS:
-                raise InvalidImageFormat(f"The image is too large ({width}x{height} pixels)")
+                raise InvalidImageFormat()
             if (image.format or "").lower() not in FORMATS:
-                raise InvalidImageType()
+                raise InvalidImageFormat()
             if image.format == "JPEG":
                 image.draft("L", image.size)  # skips the colour work: QR codes are grey
             image.load()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise InvalidImageFormat() from exc
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise InvalidImageFormat("The image is too large") from exc
+        raise InvalidImageFormat() from exc
     picture: Image.Image = image if image.mode in ("L", "RGB") else image.convert("RGB")
     quick = zxingcpp.read_barcodes(
         picture, formats=_QR, try_rotate=False, try_downscale=False, try_invert=False

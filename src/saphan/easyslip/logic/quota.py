@@ -119,4 +119,4 @@ def spend(
     if not branch_taken and not _take(
         conn, BRANCH, caller.branch_id, start, caller.branch_quota_max
     ):
-        raise QuotaExceeded("Monthly quota reached for this branch")
+        raise QuotaExceeded()
