@@ -14,7 +14,8 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 from saphan.cli import app as saphan
-from saphan.easyslip import miniqr
+from saphan.core.runtime import Runtime
+from saphan.easyslip import miniqr, operator
 from saphan.easyslip.images import sniff
 from tests.conftest import SECRET
 from tests.easyslip.slips import opencv_texts
@@ -179,3 +180,25 @@ def test_ledger_commands_need_no_secret_but_key_commands_do(run: Run, tmp_path: 
     refused = run("easyslip", "app", "list", secret=None)
     assert refused.exit_code == 2
     assert "SAPHAN_SECRET_KEY" in refused.output
+
+
+def test_renewal_terms_from_the_command_line(run: Run, runtime: Runtime) -> None:
+    out = ok(run("easyslip", "app", "create", "Renew", "--email", "r@example.com"))
+    app_id = out.split()[1]
+    ok(
+        run(
+            "easyslip", "app", "plan", app_id, "--renew-price", "990", "--renew-months", "1",
+            "--auto-renew-quota", "--auto-renew-expired", "--expires-at",
+            "2026-01-01T00:00:00+07:00",
+        )
+    )  # fmt: skip
+    with runtime.db.read() as session:
+        app = operator.application_out(
+            session, operator.get_application(session, int(app_id)), runtime.clock.now()
+        )
+    assert (app.renewPrice, app.renewMonths) == (990, 1)
+    assert (app.autoRenewQuota, app.autoRenewExpired) == (True, True)
+    assert app.expiresAt == "2026-01-01 00:00:00"
+    refused = run("easyslip", "app", "plan", app_id, "--renew-months", "0")
+    assert refused.exit_code == 2  # a usage error, as for any invalid value
+    assert "renewMonths" in refused.output

@@ -137,6 +137,12 @@ def _cidrs(value: str | None) -> str | None:
     return value
 
 
+#: Credit one renewal of the plan costs (``logic.renewal``).
+Credit = Annotated[int, Field(ge=0, le=INT_MAX, description="Credit a renewal of the plan costs")]
+#: Months a renewal on expiry adds to ``expiresAt``.
+RenewMonths = Annotated[int, Field(ge=1, le=1200, description="Months a renewal on expiry adds")]
+
+
 class ApplicationCreate(In):
     name: Name
     email: Annotated[str, Field(min_length=3, max_length=320, pattern=_EMAIL)]
@@ -146,6 +152,8 @@ class ApplicationCreate(In):
     autoRenewExpired: bool = False
     autoRenewQuota: bool = False
     credit: Annotated[int, Field(ge=0, le=INT_MAX)] = 0
+    renewPrice: Credit = 0
+    renewMonths: RenewMonths = 12
     #: Default: a year after creation.
     expiresAt: Expiry | None = None
     allowedIps: AllowedIps = ""
@@ -174,6 +182,8 @@ class ApplicationUpdate(In):
     quotaMax: Quota | None = None
     autoRenewExpired: bool | None = None
     autoRenewQuota: bool | None = None
+    renewPrice: Credit | None = None
+    renewMonths: RenewMonths | None = None
     expiresAt: Expiry | None = None
     status: Literal["active", "banned", "deleted"] | None = None
     allowedIps: AllowedIps | None = None
@@ -199,6 +209,8 @@ class ApplicationOut(BaseModel):
     autoRenewExpired: bool
     autoRenewQuota: bool
     credit: int
+    renewPrice: int
+    renewMonths: int
     status: str
     allowedIps: str
     createdAt: str

@@ -14,20 +14,27 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from saphan.core.body import json_body, read_body
+from saphan.core.clock import to_utc_naive
 from saphan.core.errors import ServiceError
 from saphan.core.fresh import FreshCache
 from saphan.core.hashing import key_digest
 from saphan.core.jsonresponse import json_response
 from saphan.core.netguard import NetGuard
 from saphan.core.openapi_text import TEXT_PATTERN
-from saphan.core.request_path import RequestPath, runtime
+from saphan.core.request_path import Call, RequestPath, runtime
 from saphan.core.runtime import Runtime
 from saphan.core.service import create_service_app
 from saphan.easyslip import fetch, images, miniqr
-from saphan.easyslip.errors import ImageSizeTooLarge, NotFound, SlipNotFound, render
+from saphan.easyslip.errors import (
+    ApplicationExpired,
+    ImageSizeTooLarge,
+    NotFound,
+    SlipNotFound,
+    render,
+)
 from saphan.easyslip.inputs import MAX_BODY_BYTES, Kind, SlipInput, parse_body, read_input
 from saphan.easyslip.ledger import Ledger, TableLedger
-from saphan.easyslip.logic import accounts, verify
+from saphan.easyslip.logic import accounts, renewal, verify
 from saphan.easyslip.logic.auth import Caller, KeyHolder, admit, bearer_key, find_key
 from saphan.easyslip.logic.info import info
 from saphan.easyslip.logic.quota import billing_start
@@ -92,6 +99,24 @@ async def identify(request: Request) -> Caller:
 PATH = RequestPath(identify=identify, parse=parse_body)
 
 
+async def current_plan(request: Request, call: Call[Caller, Any]) -> bool:
+    """Whether the caller's plan is current, renewing it from credit when it has expired and
+    auto-renews (``logic.renewal``). One comparison while it is current; the renewal (or the
+    finding that there is none) is a write of its own, after which this process's answers
+    are read again."""
+    caller = call.caller
+    if to_utc_naive(call.now) < caller.app_expires_at:
+        return True
+    start = billing_start(caller, call.now)
+    expires = await call.rt.db.run(
+        lambda conn: renewal.renew_expired(conn, caller.application_id, call.now, start),
+        write=True,
+    )
+    request.app.state.keys.clear()
+    request.app.state.infos.clear()
+    return expires is not None
+
+
 def _guard(rt: Runtime) -> NetGuard:
     """The SSRF guard for ``url`` inputs (``core.netguard``, the webhooks' own)."""
     allow = list(rt.settings.easyslip_url_allow_cidrs)
@@ -152,6 +177,8 @@ async def _verify(
     lookup, note and spend are one statement in the writer's pipeline
     (``verify.find_and_record``)."""
     call = await PATH.call(request)
+    if not await current_plan(request, call):
+        raise ApplicationExpired()
     try:
         body = await read_body(request, MAX_BODY_BYTES)
     except ServiceError as exc:
@@ -184,6 +211,7 @@ async def _verify(
 async def get_info(request: Request, _key: ApiKey = None) -> Response:
     """The application, its branch, quota use and credit, and the plan. Uses no quota."""
     call = await PATH.call(request)
+    await current_plan(request, call)  # an expired plan's answer shows it expired
     caller, now = call.caller, call.now
     infos: FreshCache[tuple[int, dt.date], dict[str, Any]] = request.app.state.infos
     answer = await infos.get(

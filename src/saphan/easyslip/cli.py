@@ -161,8 +161,19 @@ def app_plan(
     quota: Optional[int] = typer.Option(None, help="Verifications per month."),  # noqa: UP045
     unlimited: bool = typer.Option(False, "--unlimited", help="No monthly limit."),
     status: Optional[str] = typer.Option(None, help="active, banned or deleted."),  # noqa: UP045
+    renew_price: Optional[int] = typer.Option(None, help="Credit a renewal costs."),  # noqa: UP045
+    renew_months: Optional[int] = typer.Option(None, help="Months a renewal adds."),  # noqa: UP045
+    auto_renew_expired: Optional[bool] = typer.Option(  # noqa: UP045
+        None, "--auto-renew-expired/--no-auto-renew-expired", help="Renew from credit on expiry."
+    ),
+    auto_renew_quota: Optional[bool] = typer.Option(  # noqa: UP045
+        None, "--auto-renew-quota/--no-auto-renew-quota", help="Renew when the quota is spent."
+    ),
+    expires_at: Optional[str] = typer.Option(  # noqa: UP045
+        None, help="When the plan expires (ISO 8601, e.g. 2026-01-01T00:00:00+07:00)."
+    ),
 ) -> None:
-    """Change an application's plan, quota or status."""
+    """Change an application's plan, quota, renewals, expiry or status."""
     from saphan.easyslip import operator
     from saphan.easyslip.admin_schemas import ApplicationUpdate
 
@@ -173,8 +184,15 @@ def app_plan(
         fields["quotaMax"] = None
     elif quota is not None:
         fields["quotaMax"] = quota
-    if status is not None:
-        fields["status"] = status
+    options = {
+        "status": status,
+        "renewPrice": renew_price,
+        "renewMonths": renew_months,
+        "autoRenewExpired": auto_renew_expired,
+        "autoRenewQuota": auto_renew_quota,
+        "expiresAt": expires_at,
+    }
+    fields.update({name: value for name, value in options.items() if value is not None})
     body = _valid(lambda: ApplicationUpdate.model_validate(fields))
     _write(lambda s, _rt: operator.update_application(s, app_id, body))
     console.print(f"application {app_id} updated")

@@ -34,6 +34,7 @@ from saphan.easyslip.clienterrors import (
     ERRORS,
     RETRIED,
     ApiServerError,
+    ApplicationExpiredError,
     BranchInactiveError,
     EasySlipError,
     EasySlipStatusError,
@@ -72,6 +73,7 @@ from saphan.easyslip.schemas import (
 __all__ = [
     "DEFAULT_BASE_URL",
     "ApiServerError",
+    "ApplicationExpiredError",
     "AsyncEasySlipClient",
     "BranchInactiveError",
     "EasySlipClient",

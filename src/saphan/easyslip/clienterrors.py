@@ -40,6 +40,9 @@ ServiceBannedError = _status("ServiceBannedError", core.PermissionDeniedError, "
 ServiceDeletedError = _status("ServiceDeletedError", core.PermissionDeniedError, "SERVICE_DELETED")
 IpNotAllowedError = _status("IpNotAllowedError", core.PermissionDeniedError, "IP_NOT_ALLOWED")
 QuotaExceededError = _status("QuotaExceededError", core.PermissionDeniedError, "QUOTA_EXCEEDED")
+ApplicationExpiredError = _status(
+    "ApplicationExpiredError", core.PermissionDeniedError, "APPLICATION_EXPIRED"
+)
 InvalidRequestError = _status("InvalidRequestError", core.BadRequestError, "VALIDATION_ERROR")
 UrlProtocolNotAllowedError = _status(
     "UrlProtocolNotAllowedError", core.BadRequestError, "URL_PROTOCOL_NOT_ALLOWED"
@@ -79,6 +82,7 @@ _BY_CODE: dict[str, type[EasySlipStatusError]] = {
         ServiceDeletedError,
         IpNotAllowedError,
         QuotaExceededError,
+        ApplicationExpiredError,
         InvalidRequestError,
         UrlProtocolNotAllowedError,
         UrlInvalidIpRangeError,

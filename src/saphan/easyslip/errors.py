@@ -61,6 +61,15 @@ class IpNotAllowed(EasySlipError):
     message = "Your IP address is not in the allowed list"
 
 
+class ApplicationExpired(EasySlipError):
+    """v1's ``application_expired`` ("Subscription expired"; v2 lists no code for it), in v2's
+    form."""
+
+    status = 403
+    code = "APPLICATION_EXPIRED"
+    message = "Subscription expired"
+
+
 class QuotaExceeded(EasySlipError):
     status = 403
     code = "QUOTA_EXCEEDED"

@@ -36,9 +36,14 @@ class Application(Base):
     product_name: Mapped[str] = mapped_column(String(100))
     #: Verifications per billing month; None is unlimited.
     quota_max: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: Renew the plan from credit on ``expires_at`` / when the month's quota is spent.
     auto_renew_expired: Mapped[bool] = mapped_column(Boolean, default=False)
     auto_renew_quota: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The account's credit: what renewals are paid from (``logic.renewal``).
     credit: Mapped[int] = mapped_column(Integer, default=0)
+    #: Credit one renewal of the plan costs, and the months a renewal on expiry adds.
+    renew_price: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    renew_months: Mapped[int] = mapped_column(Integer, default=12, server_default="12")
     #: active | banned | deleted (SERVICE_BANNED / SERVICE_DELETED).
     status: Mapped[str] = mapped_column(String(16), default="active")
     #: Comma-separated CIDRs callers must come from; empty admits any (IP_NOT_ALLOWED).
@@ -76,6 +81,9 @@ class QuotaUsage(Base):
     owner_id: Mapped[int] = mapped_column(Integer)
     month_start: Mapped[dt.date] = mapped_column(Date)
     used: Mapped[int] = mapped_column(Integer, default=0)
+    #: ``used`` when the quota was last renewed this month: ``used - base`` counts against
+    #: the limit and is shown as the month's use; ``used`` sums to ``totalUsed``.
+    base: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Transfer(Base):

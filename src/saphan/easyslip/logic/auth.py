@@ -28,6 +28,8 @@ class Caller:
     branch_quota_max: int | None
     #: The application's creation time (naive UTC): billing months start on its day.
     app_created_at: dt.datetime
+    #: When the plan expires (naive UTC); verifications after it renew or are refused.
+    app_expires_at: dt.datetime
 
 
 _LOOKUP = (
@@ -41,6 +43,7 @@ _LOOKUP = (
         Application.allowed_ips,
         Application.quota_max,
         Application.created_at,
+        Application.expires_at,
     )
     .join(Application, Application.id == Branch.application_id)
     .where(Branch.digest == bindparam("digest"))
@@ -84,13 +87,14 @@ def find_key(conn: Connection, digest: str) -> KeyHolder | None:
     row = conn.execute(_LOOKUP, {"digest": digest}).first()
     if row is None or not digests_equal(row[0], digest):
         return None
-    (_, branch_id, active, branch_max, app_id, status, allowed_ips, app_max, created) = row
+    (_, branch_id, active, branch_max, app_id, status, allowed_ips, app_max, created, expires) = row
     caller = Caller(
         application_id=app_id,
         branch_id=branch_id,
         app_quota_max=app_max,
         branch_quota_max=branch_max,
         app_created_at=created,
+        app_expires_at=expires,
     )
     return KeyHolder(caller, status, active, allowed_ips)
 

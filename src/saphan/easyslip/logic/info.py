@@ -43,7 +43,10 @@ _USAGE = (
     select(
         QuotaUsage.kind,
         func.coalesce(
-            func.sum(QuotaUsage.used).filter(QuotaUsage.month_start == bindparam("start")), 0
+            func.sum(QuotaUsage.used - QuotaUsage.base).filter(
+                QuotaUsage.month_start == bindparam("start")
+            ),
+            0,
         ),
         func.sum(QuotaUsage.used),
     )

@@ -1,10 +1,12 @@
 """Quota: verifications per billing month, counted for the application and for the branch.
 
 A billing month starts on the application's creation day-of-month (Bangkok; a day past a
-month's end is that month's last day). Spending is one conditional ``UPDATE ... WHERE used <
-max RETURNING`` per counter (the month's first also inserts the row), in the verification's
-transaction, so it is exact under concurrency: PostgreSQL re-checks the condition on the row it
-waited for, SQLite writes one transaction at a time (``BEGIN IMMEDIATE``).
+month's end is that month's last day). What counts against the limit is ``used - base``
+(``base``: ``used`` when the month's quota was last renewed, ``logic.renewal``). Spending is one
+conditional ``UPDATE ... WHERE used - base < max RETURNING`` per counter (the month's first
+also inserts the row), in the verification's transaction, so it is exact under concurrency:
+PostgreSQL re-checks the condition on the row it waited for, SQLite writes one transaction at
+a time (``BEGIN IMMEDIATE``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from saphan.core.clock import bangkok_date
 from saphan.core.statement import Statement, upsert_into
 from saphan.easyslip.errors import QuotaExceeded
 from saphan.easyslip.logic.auth import Caller
+from saphan.easyslip.logic.renewal import renew_quota
 from saphan.easyslip.models import QuotaUsage
 
 APP, BRANCH = "app", "branch"
@@ -51,9 +54,13 @@ class Usage:
 
 
 def usage(conn: Connection, kind: str, owner_id: int, start: dt.date) -> Usage:
+    """This month's use (since its last renewal) and the use of every month."""
     row = conn.execute(
         select(
-            func.coalesce(func.sum(QuotaUsage.used).filter(QuotaUsage.month_start == start), 0),
+            func.coalesce(
+                func.sum(QuotaUsage.used - QuotaUsage.base).filter(QuotaUsage.month_start == start),
+                0,
+            ),
             func.coalesce(func.sum(QuotaUsage.used), 0),
         ).where(QuotaUsage.kind == kind, QuotaUsage.owner_id == owner_id)
     ).one()
@@ -70,7 +77,7 @@ _INCREMENT = (
     update(QuotaUsage).where(*_WHERE).values(used=QuotaUsage.used + 1).returning(QuotaUsage.used)
 )
 _UNLIMITED = Statement(_INCREMENT)
-_LIMITED = Statement(_INCREMENT.where(QuotaUsage.used < bindparam("q_limit")))
+_LIMITED = Statement(_INCREMENT.where(QuotaUsage.used - QuotaUsage.base < bindparam("q_limit")))
 _CREATE = Statement(
     lambda name: (
         upsert_into(name, QuotaUsage)
@@ -79,6 +86,7 @@ _CREATE = Statement(
             owner_id=bindparam("q_owner"),
             month_start=bindparam("q_start"),
             used=0,
+            base=0,
         )
         .on_conflict_do_nothing(index_elements=["kind", "owner_id", "month_start"])
     )
@@ -111,10 +119,17 @@ def spend(
     branch_taken: bool = False,
 ) -> None:
     """Use one verification of this month's quota, the application's and the branch's, or
-    QUOTA_EXCEEDED (the caller's transaction rolls back whatever was taken). ``app_taken``,
-    ``branch_taken``: already taken by the caller's own statement (``logic.verify``)."""
+    QUOTA_EXCEEDED (the caller's transaction rolls back whatever was taken). A spent
+    application month is renewed from credit first when the application auto-renews on quota
+    (``renewal.renew_quota``). ``app_taken``, ``branch_taken``: already taken by the caller's
+    own statement (``logic.verify``)."""
     start = billing_start(caller, now)
-    if not app_taken and not _take(conn, APP, caller.application_id, start, caller.app_quota_max):
+    app_id, app_max = caller.application_id, caller.app_quota_max
+    if not (
+        app_taken
+        or _take(conn, APP, app_id, start, app_max)
+        or (renew_quota(conn, app_id, start) and _take(conn, APP, app_id, start, app_max))
+    ):
         raise QuotaExceeded()
     if not branch_taken and not _take(
         conn, BRANCH, caller.branch_id, start, caller.branch_quota_max

@@ -79,13 +79,13 @@ def _spend_sql(note_rows: str) -> str:
         ), app AS (
             UPDATE easyslip_quota_usage SET used = used + 1
             WHERE kind = 'app' AND owner_id = :v_app_id AND month_start = :q_start
-                AND (CAST(:app_limit AS INTEGER) IS NULL OR used < :app_limit)
+                AND (CAST(:app_limit AS INTEGER) IS NULL OR used - base < :app_limit)
                 AND (SELECT count FROM note) = 1
             RETURNING used
         ), branch AS (
             UPDATE easyslip_quota_usage SET used = used + 1
             WHERE kind = 'branch' AND owner_id = :v_branch_id AND month_start = :q_start
-                AND (CAST(:branch_limit AS INTEGER) IS NULL OR used < :branch_limit)
+                AND (CAST(:branch_limit AS INTEGER) IS NULL OR used - base < :branch_limit)
                 AND (SELECT count FROM note) = 1
             RETURNING used
         )"""  # noqa: S608 (``note_rows`` is one of this module's constants)
