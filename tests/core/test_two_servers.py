@@ -65,7 +65,13 @@ async def test_a_quota_is_spent_exactly_across_two_processes(
     with runtime.db.write() as session:
         app = easyslip.create_application(
             session,
-            ApplicationCreate(name="Two", email="two@example.com", quotaMax=quota),
+            # The servers run on the real clock: a plan that has not expired by then.
+            ApplicationCreate(
+                name="Two",
+                email="two@example.com",
+                quotaMax=quota,
+                expiresAt=dt.datetime(2100, 1, 1, tzinfo=BANGKOK),
+            ),
             runtime.clock.now(),
         )
         branch = easyslip.create_branch(

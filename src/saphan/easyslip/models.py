@@ -83,7 +83,7 @@ class QuotaUsage(Base):
     used: Mapped[int] = mapped_column(Integer, default=0)
     #: ``used`` when the quota was last renewed this month: ``used - base`` counts against
     #: the limit and is shown as the month's use; ``used`` sums to ``totalUsed``.
-    base: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    base: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 class Transfer(Base):
