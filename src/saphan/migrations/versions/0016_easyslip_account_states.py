@@ -1,7 +1,7 @@
 """EasySlip: renewals paid from credit (issue 17 item 4)
 
 Revision ID: 0016_easyslip_account_states
-Revises: 0014b_rakmao_list_shown_columns
+Revises: 0015_easyslip_extra_verify
 Create Date: 2026-12-20 10:00:00
 
 An application's plan renews from its account's credit: ``renew_price`` credit a renewal,
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016_easyslip_account_states"
-down_revision = "0014b_rakmao_list_shown_columns"
+down_revision = "0015_easyslip_extra_verify"
 branch_labels = None
 depends_on = None
 
