@@ -28,6 +28,9 @@ from saphan.rakmao.schemas import ChangeStatus, CreatePo
         ('{"s": "a\\",]"}', {"s": 'a",]'}),
         ('["\\\\", ]', ["\\"]),
         ('"ทดสอบ,]"', "ทดสอบ,]"),
+        # more than are removed one at a time where the parser stops: then all in one pass
+        ("[[[[[[1,],],],],],]", [[[[[[1]]]]]]),
+        ('[{"a": [1,],}, {"b": ",]",}, [2, ], ]', [{"a": [1]}, {"b": ",]"}, [2]]),
     ],
 )
 def test_trailing_commas_go_and_strings_stay(text: str, expected: object) -> None:

@@ -4,8 +4,7 @@ The spec's examples end arrays and objects with a trailing comma (``{ ... }, ] }
 casing of property names (``ActionBy``/``ActionByType``), so:
 
 * ``tolerant_loads`` parses with the standard library, numbers with a fraction as exact
-  ``Decimal``; a body that does not parse is parsed again without the commas that close an
-  array or object (never one inside a string);
+  ``Decimal``, without the commas that close an array or object (never one inside a string);
 * ``canonical_keys`` renames property names, matched case-insensitively, to a model's own.
 
 A missing comma is still an error: the examples that lack one are errors in the document.
@@ -15,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from functools import cache
 from typing import Any, get_args, get_origin
@@ -62,6 +62,46 @@ def strip_trailing_commas(text: str) -> str:
     return "".join(kept)
 
 
+#: Commas removed one at a time where the parser stops at them, at most this many, before the
+#: whole text is scanned for them at once (each such removal costs a parse of the text).
+_ONE_AT_A_TIME = 4
+
+
+def _trailing_comma_before(text: str, at: int) -> int | None:
+    """Where the comma is that closes an array or object just before ``at`` (where a parser
+    stopped at the bracket after it), if that is what made it stop; the parser stood outside
+    any string there, so the comma is one."""
+    if at >= len(text) or text[at] not in "]}":
+        return None
+    comma = at - 1
+    while comma >= 0 and text[comma] in _WHITESPACE:
+        comma -= 1
+    if comma < 0 or text[comma] != ",":
+        return None
+    before = comma - 1
+    while before >= 0 and text[before] in _WHITESPACE:
+        before -= 1
+    if before < 0 or text[before] in "[{,":  # "[,]" stays an error
+        return None
+    return comma
+
+
+def _tolerant(text: str, loads: Callable[[str], Any]) -> Any:
+    """``loads(text)``, without the commas that close an array or object: a body copied from
+    the spec has one or two, each found where the parser stops (no scan of the whole text);
+    past a few, one pass of ``strip_trailing_commas`` removes them all."""
+    attempt = text
+    for _ in range(_ONE_AT_A_TIME):
+        try:
+            return loads(attempt)
+        except json.JSONDecodeError as exc:
+            comma = _trailing_comma_before(attempt, exc.pos)
+            if comma is None:
+                break
+            attempt = attempt[:comma] + attempt[comma + 1 :]
+    return loads(strip_trailing_commas(text))
+
+
 def _refuse_constant(name: str) -> Any:
     raise MalformedJSON(f"{name} is not a JSON number")
 
@@ -73,10 +113,7 @@ def _loads(text: str) -> Any:
 def lenient_loads(text: str, **hooks: Any) -> Any:
     """``json.loads`` with the same tolerance (``hooks``: its keyword arguments), for the input
     boundary (``core.boundary``) to read a body as this reader does."""
-    try:
-        return json.loads(text, **hooks)
-    except json.JSONDecodeError:
-        return json.loads(strip_trailing_commas(text), **hooks)
+    return _tolerant(text, lambda attempt: json.loads(attempt, **hooks))
 
 
 def tolerant_loads(body: bytes) -> Any:
@@ -85,10 +122,7 @@ def tolerant_loads(body: bytes) -> Any:
     except UnicodeDecodeError as exc:
         raise MalformedJSON("the body is not UTF-8") from exc
     try:
-        try:
-            return _loads(text)
-        except json.JSONDecodeError:
-            return _loads(strip_trailing_commas(text))  # mostly bodies copied from the spec
+        return _tolerant(text, _loads)
     except json.JSONDecodeError as exc:
         # "Unterminated string starting at": the position is where the string starts
         what = exc.msg.removesuffix(" at")

@@ -26,7 +26,13 @@ from pydantic_core import PydanticCustomError
 T = TypeVar("T")
 
 
+#: A GUID as ``str(uuid.UUID(...))`` writes it, which is how most bodies send them.
+_CANONICAL_GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def _guid(value: str) -> str:
+    if _CANONICAL_GUID.fullmatch(value):
+        return value
     try:
         return str(uuid.UUID(value.strip()))
     except ValueError:
