@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -118,8 +119,17 @@ ExtraVerifyIn = Annotated[
         {"anyOf": [{"enum": list(EXTRA_VERIFY_VALUES)}, {"type": "boolean"}, {"type": "null"}]}
     ),
 ]
-#: A PromptPay number whose proxy type its length tells (``true`` needs one).
-_PROXY_NUMBER = "^(" + "|".join(f"[0-9]{{{n}}}" for n in sorted(PROXY_BY_LENGTH)) + ")$"
+#: A PromptPay number whose proxy type its length in digits tells (``true`` needs one).
+_PROXY_NUMBER = (
+    "^(" + "|".join(f"[0-9](?:-?[0-9]){{{n - 1}}}" for n in sorted(PROXY_BY_LENGTH)) + ")$"
+)
+#: An account number: 10 to 15 digits, dashes between them allowed, as the partner documents'
+#: examples write them (``123-4-56789-0``); kept as the digits alone.
+AccountNumber = Annotated[
+    str,
+    Field(pattern=r"^[0-9](?:-?[0-9]){9,14}$", examples=["1234567890", "123-4-56789-0"]),
+    AfterValidator(lambda number: number.replace("-", "")),
+]
 
 
 def _extra_verify_by_bank() -> dict[str, Any]:
@@ -156,7 +166,7 @@ class BankAccountCreate(Wire):
         examples=["004"],
         json_schema_extra={"enum": list[Any](sorted(BY_CODE))},
     )
-    bankNumber: Annotated[str, Field(pattern=r"^[0-9]{10,15}$")] = Field(examples=["1234567890"])
+    bankNumber: AccountNumber
     nameTh: Text200
     nameEn: Text200
     type: Literal["PERSONAL", "JURISTIC", "SAVING", "CURRENT"] = Field(
