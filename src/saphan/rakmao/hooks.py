@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from saphan.config import Settings
 from saphan.core.clock import to_utc_naive
+from saphan.core.guid import new_guid
 from saphan.core.webhooks import (
     InvalidSubscription,
     SubscriptionInfo,
@@ -162,7 +163,7 @@ def register(
     except InvalidSubscription as exc:
         raise _refused(exc) from None
     row = WebhookRegistration(
-        id=str(uuid.uuid4()),
+        id=new_guid(),
         account_id=caller.account_id,
         type=webhook_type,
         subscription_id=info.id,

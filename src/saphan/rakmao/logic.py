@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from saphan.core.clock import BANGKOK, bangkok_date, to_utc_naive
 from saphan.core.db import Base
 from saphan.core.group_commit import Then
+from saphan.core.guid import new_guid
 from saphan.core.jsonresponse import dumps
 from saphan.core.statement import Statement, upsert_into
 from saphan.rakmao import hooks, payloads
@@ -212,7 +213,7 @@ def create_po(
     if caller.buyer_tax_id is not None and body.BuyerTaxId != caller.buyer_tax_id:
         raise Forbidden("BuyerTaxId is not your organisation's")
     stamp = to_utc_naive(now)
-    po_id = str(uuid.uuid4())
+    po_id = new_guid()
     editable = {column: getattr(body, wire) for column, wire in _EDITABLE.items()}
     po = {
         "id": po_id,
@@ -240,7 +241,7 @@ def create_po(
     }
     items = [
         {
-            "id": str(uuid.uuid4()),
+            "id": new_guid(),
             "line": line,
             "rfq_item_id": item.RfqItemId,
             "quotation_item_id": item.QuotationItemId,
@@ -305,7 +306,7 @@ def edit_po(session: Session, caller: Caller, po_id: str, body: EditPo, now: dt.
     for line, item in enumerate(body.PoItemDetail):
         kept = existing.get(item.PoItemId) if item.PoItemId in seen else None
         if kept is None:
-            kept = PoItem(id=str(uuid.uuid4()), po_id=po.id)
+            kept = PoItem(id=new_guid(), po_id=po.id)
             session.add(kept)
         kept.line = line
         kept.quantity, kept.price = item.Quantity, item.Price

@@ -15,7 +15,6 @@ import datetime as dt
 import json
 import math
 import secrets
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +29,7 @@ from saphan.core import login_limit
 from saphan.core.boundary import check_value
 from saphan.core.clock import to_utc_naive
 from saphan.core.errors import describe_validation
+from saphan.core.guid import new_guid
 from saphan.core.hashing import key_digest
 from saphan.rakmao.errors import (
     BadRequest,
@@ -296,7 +296,7 @@ def login_finish(
     if check.address_attempt is not None:
         login_limit.withdraw(session, check.address_attempt)
     family = RefreshFamily(
-        id=str(uuid.uuid4()), account_id=account.id, current_digest="", created_at=to_utc_naive(now)
+        id=new_guid(), account_id=account.id, current_digest="", created_at=to_utc_naive(now)
     )
     session.add(family)
     data, refresh = _issue(session, ring, policy, account, family.id, now, monotonic)
