@@ -11,7 +11,6 @@ from typing import Any, cast
 
 from fastapi import FastAPI
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount
@@ -21,6 +20,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 import saphan.core.demo_mark  # noqa: F401  (its table is one of the app's)
 from saphan import __version__
 from saphan.config import Settings, load_settings
+from saphan.control.app import create_control_app
 from saphan.core import admin
 from saphan.core.asgi import Dispatch
 from saphan.core.clock import Clock
@@ -113,16 +113,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             )
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
-    if settings.demo:
-
-        @app.post("/_saphan/reset", include_in_schema=False)
-        async def reset_demo() -> Response:
-            """Back to the demo data, for downstream CI (demo mode only)."""
-            from saphan import demo
-
-            await run_in_threadpool(demo.reset, rt)
-            return json_response({"status": "reset"})
-
     mounts: list[tuple[str, ASGIApp]] = [
         ("/moi", PlainRoutes(moi_app(rt))),
         ("/depa", PlainRoutes(depa_app(rt))),
@@ -130,6 +120,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         ("/rakmao", PlainRoutes(rakmao_auth_app(rt))),
         ("/easyslip", PlainRoutes(easyslip_app(rt))),
     ]
+    if settings.demo:
+        mounts.append(("/_saphan", create_control_app(rt)))
     if settings.admin_token is not None:
         mounts += [
             ("/admin/moi", moi_admin(rt)),

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from rich.console import Console
-from sqlalchemy import delete, text
 
 from saphan.core import demo_mark
-from saphan.core.db import Base
 from saphan.core.runtime import Runtime
 from saphan.depa import demo as depa_demo
 from saphan.easyslip import demo as easyslip_demo
@@ -29,27 +27,6 @@ def seed(rt: Runtime) -> bool:
         easyslip = easyslip_demo.seed(session, rt.secret, now)
         demo_mark.mark(session, rt.secret, now)
         return moi or depa or rakmao or easyslip
-
-
-def reset(rt: Runtime) -> None:
-    """Empty every table and seed again (``POST /_saphan/reset``, demo mode only), so every id
-    is the first seeding's again. On PostgreSQL one ``TRUNCATE ... RESTART IDENTITY`` (deleted
-    rows would leave the sequences where they were: the demo's DP 1 became DP 3). On SQLite,
-    whose ids start again from the largest left, tables that triggers keep from others' rows
-    (Rakmao's PO tallies) are emptied last: deleting the rows they count changes them."""
-    tables = list(reversed(Base.metadata.sorted_tables))
-    kept = [table for table in tables if table.info.get("kept_by_triggers")]
-    with rt.db.write() as session:
-        if not rt.db.sqlite:
-            names = ", ".join(
-                session.get_bind().dialect.identifier_preparer.format_table(table)
-                for table in tables
-            )
-            session.execute(text(f"TRUNCATE {names} RESTART IDENTITY"))
-        else:
-            for table in [table for table in tables if table not in kept] + kept:
-                session.execute(delete(table))
-    seed(rt)
 
 
 def print_banner(base_url: str, admin_token: str | None, console: Console | None = None) -> None:

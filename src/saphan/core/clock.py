@@ -1,4 +1,5 @@
-"""The Bangkok wall clock every service reads; tests replace it with a fixed one."""
+"""The Bangkok wall clock every service reads: real time, moved by the test kit's control API
+(demo mode), or fixed in tests."""
 
 from __future__ import annotations
 
@@ -7,25 +8,65 @@ from zoneinfo import ZoneInfo
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 WIRE_DATETIME = "%Y-%m-%d %H:%M:%S"
+_ZERO = dt.timedelta(0)
 
 
 class Clock:
-    """Real time. ``now()`` is timezone-aware, in Asia/Bangkok."""
+    """Real time, or a time the integrator's test kit moved it to (``/_saphan/clock``, demo
+    mode). ``now()`` is timezone-aware, in Asia/Bangkok.
+
+    Moved, the clock either runs on at real speed from where it was put (an offset over real
+    time) or stands still at one instant (frozen); every service reads ``now()``, so sessions,
+    token expiry, quota months and day boundaries follow it. The shift is one attribute, read
+    once per ``now()``, so a request never sees half of a change."""
+
+    def __init__(self) -> None:
+        #: (frozen instant or None, offset over real time): both None/zero is real time.
+        self._shift: tuple[dt.datetime | None, dt.timedelta] = (None, _ZERO)
+
+    def real(self) -> dt.datetime:
+        """The time the clock follows when it has not been moved."""
+        return dt.datetime.now(BANGKOK)
 
     def now(self) -> dt.datetime:
-        return dt.datetime.now(BANGKOK)
+        frozen, offset = self._shift
+        if frozen is not None:
+            return frozen
+        return self.real() + offset
 
     def today(self) -> dt.date:
         return self.now().date()
 
+    @property
+    def frozen(self) -> bool:
+        return self._shift[0] is not None
+
+    @property
+    def moved(self) -> bool:
+        return self._shift != (None, _ZERO)
+
+    def move_to(self, at: dt.datetime, *, frozen: bool = False) -> None:
+        """From now on ``now()`` is ``at``, standing still there or running on from it."""
+        at = (at if at.tzinfo else at.replace(tzinfo=BANGKOK)).astimezone(BANGKOK)
+        self._shift = (at, _ZERO) if frozen else (None, at - self.real())
+
+    def advance(self, by: dt.timedelta) -> None:
+        """Move the clock ``by`` ahead, frozen or running as it is."""
+        frozen, offset = self._shift
+        self._shift = (None, offset + by) if frozen is None else (frozen + by, _ZERO)
+
+    def to_real_time(self) -> None:
+        self._shift = (None, _ZERO)
+
 
 class FixedClock(Clock):
-    """A clock that stands still until moved; for tests and reproducible demos."""
+    """A clock whose real time stands still until ``set``; for tests and reproducible demos."""
 
     def __init__(self, at: dt.datetime) -> None:
+        super().__init__()
         self.at = at if at.tzinfo else at.replace(tzinfo=BANGKOK)
 
-    def now(self) -> dt.datetime:
+    def real(self) -> dt.datetime:
         return self.at.astimezone(BANGKOK)
 
     def set(self, at: dt.datetime) -> None:

@@ -34,7 +34,9 @@ class DigitalProvider(Base):
     voucher_count: Mapped[int] = mapped_column(Integer, default=0)
     #: A value that triggers change in every transaction that writes one of the DP's vouchers
     #: (migration 0014): what GetDPVouchers pages are kept under (``core.answer_cache``).
-    revision: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    revision: Mapped[int] = mapped_column(
+        BigInteger, server_default=text("0"), info={"kept_by_triggers": True}
+    )
 
 
 class ApiKey(Base):
@@ -80,7 +82,9 @@ class Voucher(Base):
     product_name: Mapped[str] = mapped_column(String(200), default="")
     #: The voucher's GetDPVouchers record as JSON text, written by the database's triggers
     #: (migration 0009) whenever the columns above or the DP's name change; never set here.
-    wire: Mapped[str] = mapped_column(Text, server_default=text("''"))
+    wire: Mapped[str] = mapped_column(
+        Text, server_default=text("''"), info={"kept_by_triggers": True}
+    )
 
 
 class Usage(Base):

@@ -152,8 +152,10 @@ def register_client(
     name: str = "",
     any_agent: bool = False,
     agents: Sequence[str] = (),
+    client_secret: str | None = None,
 ) -> ClientCreated:
-    """A new client system with a generated secret, which the answer carries this once."""
+    """A new client system with a generated secret, which the answer carries this once;
+    ``client_secret`` fixes it (the test kit's seed, whose callers send a known one)."""
     check_agent_ids(agents)
     if not agents and not any_agent:
         raise AdminInvalid("Give at least one agent, or anyAgent")
@@ -163,7 +165,7 @@ def register_client(
     client_id = client_id or new_client_id()
     if client_exists(session, client_id):
         raise AdminConflict(f"ClientID {client_id} exists already")
-    plain = new_client_secret()
+    plain = client_secret or new_client_secret()
     client = create_client(
         session,
         secret,

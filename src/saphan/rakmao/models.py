@@ -242,8 +242,8 @@ class PoTally(Base):
     transaction, whatever writes the PO."""
 
     __tablename__ = "rakmao_po_tally"
-    #: Emptied after the POs when everything is emptied (``saphan.demo.reset``): deleting a PO
-    #: takes it off its tallies.
+    #: Emptied after the POs when everything is emptied (``saphan.control.snapshot.empty``):
+    #: deleting a PO takes it off its tallies.
     __table_args__ = ({"info": {"kept_by_triggers": True}},)
 
     side: Mapped[str] = mapped_column(String(6), primary_key=True)

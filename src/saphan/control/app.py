@@ -1,0 +1,60 @@
+"""The integrator's test kit over HTTP: ``/_saphan``, in demo mode only (``saphan.app``).
+
+One FastAPI app with its own OpenAPI (``/_saphan/openapi.json``, ``/_saphan/docs``) and its own
+envelope (``control.errors``); one router per section (State, Clock; faults, the request
+journal and webhook capture join them the same way). It is beside ``saphan.app`` and
+``saphan.demo`` rather than in ``core`` because it composes the services, as they do.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+
+from saphan import __version__
+from saphan.control import clock_api, state_api
+from saphan.control.errors import ERRORS, render
+from saphan.control.schemas import ClockAdvance, ClockSet, SeedDocument, Snapshot
+from saphan.control.state import State
+from saphan.core.body import document_request_models
+from saphan.core.errors import install_error_handlers
+from saphan.core.jsonresponse import ORJSONResponse
+from saphan.core.openapi_text import say_text_rule
+from saphan.core.runtime import Runtime
+from saphan.core.service import NO_TELEMETRY
+
+DESCRIPTION = """Drive a demo Saphan from a test suite, in any language (demo mode only).
+
+**State**: reset to the demo data or to nothing, seed a document through the services' own
+rules, export everything and load it back. **Clock**: read, set, advance, back to real time; every
+service follows it. Errors: `{"error": {"code": ..., "message": ...}}`. See docs/testing.md."""
+
+
+def create_control_app(rt: Runtime) -> FastAPI:
+    app = FastAPI(
+        telemetry=NO_TELEMETRY,
+        title="Saphan control API (test kit)",
+        version=__version__,
+        description=DESCRIPTION,
+        docs_url="/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+        default_response_class=ORJSONResponse,
+        responses=ERRORS,
+    )
+    app.state.runtime = rt
+    app.state.control = State(rt)
+    install_error_handlers(app, render, validation_status=422)
+    app.include_router(state_api.router)
+    app.include_router(clock_api.router)
+    document_request_models(app, [SeedDocument, Snapshot, ClockSet, ClockAdvance])
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:  # the input boundary's text rule, said (core.openapi_text)
+        if not app.openapi_schema:
+            app.openapi_schema = say_text_rule(build())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app
