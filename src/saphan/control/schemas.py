@@ -205,7 +205,9 @@ class ClockSet(Strict):
         description="ISO 8601; without an offset it is Asia/Bangkok time",
         examples=["2025-12-01T00:00:00+07:00"],
     )
-    frozen: bool = Field(default=False, description="Stand still at `at` instead of running on")
+    frozen: bool = Field(
+        default=False, strict=True, description="Stand still at `at` instead of running on"
+    )
 
 
 #: A hundred years: past anything a test waits for.
