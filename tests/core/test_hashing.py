@@ -19,6 +19,14 @@ def test_key_digest_is_hmac_sha256_keyed_with_the_server_secret() -> None:
     assert "3d9a2d47" not in expected
 
 
+def test_key_digest_keeps_each_secrets_key_untouched_between_values() -> None:
+    """The keyed HMAC is made once per secret and copied for each value: no value leaks into
+    the next digest, whatever the order of secrets and values."""
+    calls = [(b"a", "x"), (b"b", "x"), (b"a", "ทดสอบ" * 500), (b"a", "x"), (b"b", "y")]
+    for secret, value in calls * 2:
+        assert key_digest(secret, value) == hmac.digest(secret, value.encode(), "sha256").hex()
+
+
 def test_digests_compare_by_value() -> None:
     digest = key_digest(b"k", "v")
     assert digests_equal(digest, key_digest(b"k", "v"))
