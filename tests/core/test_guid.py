@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 
 from saphan.core.guid import new_guid
@@ -26,3 +27,22 @@ def test_every_random_bit_varies() -> None:
     random_bits = ((1 << 128) - 1) & ~fixed
     assert seen_set & random_bits == random_bits
     assert seen_clear & random_bits == random_bits
+
+
+def test_a_forked_process_draws_guids_of_its_own() -> None:
+    """Server workers are forked from one process: none may repeat another's GUIDs."""
+    new_guid()  # the parent holds drawn bytes before the fork
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child reports through the pipe
+        try:
+            os.write(write, "\n".join(new_guid() for _ in range(100)).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        theirs = set(pipe.read().split("\n"))
+    os.waitpid(child, 0)
+    mine = {new_guid() for _ in range(100)}
+    assert len(theirs) == 100
+    assert not mine & theirs
