@@ -31,6 +31,10 @@ from saphan.rakmao.schemas import ChangeStatus, CreatePo
         # more than are removed one at a time where the parser stops: then all in one pass
         ("[[[[[[1,],],],],],]", [[[[[[1]]]]]]),
         ('[{"a": [1,],}, {"b": ",]",}, [2, ], ]', [{"a": [1]}, {"b": ",]"}, [2]]),
+        ("[true,]", [True]),
+        ("[1 , ]", [1]),
+        ('[{"a":[1,],},]', [{"a": [1]}]),
+        ('["a\\"",]', ['a"']),
     ],
 )
 def test_trailing_commas_go_and_strings_stay(text: str, expected: object) -> None:
@@ -43,6 +47,11 @@ def test_trailing_commas_go_and_strings_stay(text: str, expected: object) -> Non
         "[,]",
         "{,}",
         "[1,,]",
+        "[ ,]",
+        "[1, ,]",
+        '{"a":,}',
+        '["unterminated\\',
+        '["unterminated, ]',
         '{"a": 1 "b": 2}',  # a missing comma is not repaired
         '{"a": NaN}',
         '{"a": Infinity}',
@@ -53,6 +62,21 @@ def test_trailing_commas_go_and_strings_stay(text: str, expected: object) -> Non
 def test_other_malformed_json_is_refused(text: str) -> None:
     with pytest.raises(MalformedJSON):
         tolerant_loads(text.encode())
+
+
+@pytest.mark.parametrize(
+    ("text", "stripped"),
+    [
+        (",]", ",]"),  # nothing before the comma
+        (" ,]", " ,]"),
+        ("[1 ,\n]", "[1 \n]"),  # the whitespace before the comma stays
+        ('"\\\\",]', '"\\\\"]'),
+        ('["x", "y\\', '["x", "y\\'),  # an unterminated string runs to the end, untouched
+        ('["x", "y,]', '["x", "y,]'),
+    ],
+)
+def test_strip_exactly(text: str, stripped: str) -> None:
+    assert strip_trailing_commas(text) == stripped
 
 
 def test_strip_leaves_text_without_trailing_commas_alone() -> None:
