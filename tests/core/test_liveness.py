@@ -68,3 +68,35 @@ async def test_healthz_answers_within_500_ms_while_logins_and_hostile_bodies_run
     assert len(probes) >= 5, (len(probes), took)
     slow = [round(seconds, 3) for seconds in probes if seconds >= WITHIN]
     assert not slow, f"{len(slow)} of {len(probes)} probes took 500 ms or more: {slow}"
+
+
+@pytest.mark.timeout(300)
+async def test_healthz_answers_within_500_ms_while_large_bodies_are_parsed(
+    live_server: LiveServer,
+) -> None:
+    """Reading a large body costs CPU in proportion (the 1 MiB backtracking body ~0.1 s: the
+    input boundary's scan, a failed parse, the trailing-comma pass, a second failed parse). Run
+    on the event loop, eight of them at once held every other request ~0.8 s; /healthz must not
+    wait behind them."""
+    bodies = [BACKTRACKING[1]] * 8
+    limits = httpx.Limits(max_connections=len(bodies) + 1)
+    async with httpx.AsyncClient(base_url=live_server.base_url, timeout=120, limits=limits) as http:
+        assert (await http.get("/healthz")).status_code == 200
+        work = [
+            asyncio.create_task(
+                http.post(REQUEST, content=body, headers={"Content-Type": "application/json"})
+            )
+            for body in bodies
+        ]
+        probes: list[float] = []
+        while not all(task.done() for task in work):
+            sent = time.perf_counter()
+            assert (await http.get("/healthz")).status_code == 200
+            probes.append(time.perf_counter() - sent)
+            await asyncio.sleep(0.02)
+        answers = await asyncio.gather(*work)
+
+    assert [answer.status_code for answer in answers] == [400] * len(bodies)
+    assert answers[0].json()["message"].startswith("Malformed JSON body")
+    slow = [round(seconds, 3) for seconds in probes if seconds >= WITHIN]
+    assert not slow, f"{len(slow)} of {len(probes)} probes took 500 ms or more: {slow}"
