@@ -8,6 +8,7 @@ commands that use them. ``saphan --help`` lists every group from ``COMMANDS`` wi
 from __future__ import annotations
 
 import enum
+import functools
 import importlib
 import os
 import secrets
@@ -31,8 +32,9 @@ cli_help.install()
 class Lazy:
     """A command defined elsewhere: ``target`` is ``module:attribute``, a Typer app (a group) or
     a command function; ``help`` is what ``saphan --help`` lists for it, the target's own help
-    (tests/core/test_cli_help.py checks that they agree); ``needs``: modules imported with it
-    for what they register (Rakmao's IsLogin headers, which ``saphan worker`` sends)."""
+    (tests/core/test_cli_help.py checks that they agree); ``needs``: modules imported when it
+    runs, for what they register (Rakmao's IsLogin headers, which ``saphan worker`` sends), and
+    not for its ``--help``."""
 
     target: str
     help: str
@@ -73,16 +75,31 @@ COMMANDS: dict[str, Lazy | None] = {
 
 
 def load(name: str, lazy: Lazy) -> Any:
-    """The click command ``lazy.target`` names, imported now."""
-    for needed in lazy.needs:
-        importlib.import_module(needed)
+    """The click command ``lazy.target`` names, imported now (its ``needs`` when it runs)."""
     module, _, attribute = lazy.target.partition(":")
     target = getattr(importlib.import_module(module), attribute)
     if isinstance(target, typer.Typer):
+        for needed in lazy.needs:
+            importlib.import_module(needed)
         return typer.main.get_group(target)
+    if lazy.needs:
+        target = _needing(target, lazy.needs)
     single = typer.Typer(add_completion=False)  # a command function: a Typer of that one command
     single.command(name)(target)
     return typer.main.get_command(single)
+
+
+def _needing(command: Any, needs: tuple[str, ...]) -> Any:
+    """``command``, importing ``needs`` first when it is called (its signature, which Typer
+    reads for the options, is the command's own)."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        for needed in needs:
+            importlib.import_module(needed)
+        return command(*args, **kwargs)
+
+    return run
 
 
 class LazyCommand(TyperCommand):

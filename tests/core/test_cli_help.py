@@ -204,6 +204,9 @@ print("HEAVY", sorted(m for m in sys.modules if m.split(".")[0] in sys.argv[0:0]
         ["easyslip", "make-slip", "--help"],
         ["depa-dp", "report", "--help"],
         ["rakmao", "listen", "--help"],
+        ["webhooks", "--help"],
+        ["webhooks", "messages", "--help"],
+        ["worker", "--help"],
     ],
     ids=" ".join,
 )
@@ -224,3 +227,35 @@ def test_usage_lines_name_arguments_as_click_does() -> None:
     for path, _ in LEAVES:
         [usage] = [line for line in help_of(path).splitlines() if "Usage:" in line]
         assert not re.search(r"\{\w+\}|\[[a-z_]+\]", usage), usage
+
+
+WORKER_NEEDS = """
+import sys
+import click
+from saphan.cli import COMMANDS, load
+command = load("worker", COMMANDS["worker"])
+print("loaded", "saphan.rakmao.webhook_login" in sys.modules)
+try:
+    command.main(["--once"], standalone_mode=False)
+except (click.exceptions.Exit, SystemExit, click.ClickException):
+    pass
+print("ran", "saphan.rakmao.webhook_login" in sys.modules)
+"""
+
+
+def test_the_worker_imports_what_it_needs_when_it_runs_not_for_its_help(tmp_path: Path) -> None:
+    """``saphan worker`` sends Rakmao's IsLogin headers, which ``saphan.rakmao.webhook_login``
+    registers: imported when the worker runs (here it stops at once, for want of settings),
+    not when ``saphan worker --help`` loads the command."""
+    env = {**os.environ, "SAPHAN_DATABASE_URL": f"sqlite:///{tmp_path / 'none.db'}"}
+    env.pop("SAPHAN_SECRET_KEY", None)
+    result = subprocess.run(
+        [sys.executable, "-c", WORKER_NEEDS],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+        env=env,
+    )
+    said = [line for line in result.stdout.splitlines() if line.startswith(("loaded", "ran"))]
+    assert said == ["loaded False", "ran True"], result.stdout + result.stderr
