@@ -186,6 +186,23 @@ def test_every_skipped_block_says_why_and_runnable_blocks_need_nothing_uninstall
     assert not problems, "\n".join(problems)
 
 
+def test_the_pages_cite_no_internal_issue_and_no_spec_file() -> None:
+    """A reader has neither the project's issue tracker nor ``specs/``: the pages name the
+    provider's document instead (issue 14, stale statements)."""
+    problems = []
+    for page in PAGES:
+        fenced = False
+        for number, line in enumerate(page.read_text().splitlines(), 1):
+            if line.lstrip().startswith("```"):
+                fenced = not fenced
+            if fenced:
+                continue  # commands such as `saphan depa key issue 3` stay
+            prose = re.sub(r"`[^`]*`", "", line)
+            if re.search(r"\b[Ii]ssue \d+|\bspecs/", prose):
+                problems.append(f"{page.relative_to(REPO)}:{number}: {line.strip()}")
+    assert not problems, "\n".join(problems)
+
+
 def test_the_banner_runs_saphan_as_the_pages_do() -> None:
     out = io.StringIO()
     demo.print_banner("http://localhost:8000", TOKEN, Console(file=out, width=400))
