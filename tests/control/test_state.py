@@ -66,7 +66,9 @@ async def test_its_own_openapi_documents_state_and_clock(kit: httpx.AsyncClient)
     }
     assert "422" in seed["responses"]
     schemas = document["components"]["schemas"]
-    assert {"SeedDocument", "Snapshot", "ClockSet", "ClockAdvance", "ErrorResponse"} <= set(schemas)
+    assert {"SeedDocument", "Snapshot", "ClockSet", "ClockAdvance", "AdminErrorResponse"} <= set(
+        schemas
+    )
     docs = await kit.get("/_saphan/docs")
     assert docs.status_code == 200
     assert "/_saphan/openapi.json" in docs.text

@@ -8,8 +8,6 @@ journal and webhook capture join them the same way). It is beside ``saphan.app``
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import FastAPI
 
 from saphan import __version__
@@ -20,7 +18,7 @@ from saphan.control.state import State
 from saphan.core.body import document_request_models
 from saphan.core.errors import install_error_handlers
 from saphan.core.jsonresponse import ORJSONResponse
-from saphan.core.openapi_text import say_text_rule
+from saphan.core.openapi_text import document_text_rule
 from saphan.core.runtime import Runtime
 from saphan.core.service import NO_TELEMETRY
 
@@ -49,12 +47,5 @@ def create_control_app(rt: Runtime) -> FastAPI:
     app.include_router(state_api.router)
     app.include_router(clock_api.router)
     document_request_models(app, [SeedDocument, Snapshot, ClockSet, ClockAdvance])
-    build = app.openapi
-
-    def openapi() -> dict[str, Any]:  # the input boundary's text rule, said (core.openapi_text)
-        if not app.openapi_schema:
-            app.openapi_schema = say_text_rule(build())
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
+    document_text_rule(app)  # the input boundary's text rule, said
     return app

@@ -6,43 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from saphan.core.admin import AdminConflict as Conflict
+from saphan.core.admin import AdminErrorResponse as ErrorResponse
+from saphan.core.admin import AdminInvalid as Invalid
+from saphan.core.admin import render
 
-from saphan.core.errors import ServiceError
-
-
-class ControlError(ServiceError):
-    pass
-
-
-class Invalid(ControlError):
-    """A document that parses but does not validate."""
-
-    status = 422
-    code = "VALIDATION_ERROR"
-    message = "Invalid request"
-
-
-class Conflict(ControlError):
-    status = 409
-    code = "CONFLICT"
-    message = "Conflict"
-
-
-class ErrorDetail(BaseModel):
-    code: str
-    message: str
-
-
-class ErrorResponse(BaseModel):
-    """What every control API error looks like."""
-
-    error: ErrorDetail
-
-
-def render(error: ServiceError) -> dict[str, Any]:
-    return {"error": {"code": error.code, "message": error.message}}
-
+__all__ = ["ERRORS", "Conflict", "Invalid", "render"]
 
 #: The errors every route may answer, for the OpenAPI document.
 ERRORS: dict[int | str, dict[str, Any]] = {

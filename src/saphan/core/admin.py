@@ -25,7 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from saphan.core.boundary import UrlCheck, check_body, route_templates
 from saphan.core.errors import ServiceError, http_error, install_error_handlers
 from saphan.core.jsonresponse import ORJSONResponse
-from saphan.core.openapi_text import say_text_rule
+from saphan.core.openapi_text import document_text_rule
 from saphan.core.request_path import RequestPath, anyone, runtime
 from saphan.core.runtime import Runtime
 from saphan.core.service import NO_TELEMETRY
@@ -248,12 +248,5 @@ def create_admin_app(rt: Runtime, *, title: str, description: str) -> FastAPI:
     app.state.runtime = rt
     install_error_handlers(app, render, validation_status=422)
     app.add_middleware(OperatorBoundary, api=app)
-    build = app.openapi
-
-    def openapi() -> dict[str, Any]:  # the input boundary's text rule, said (core.openapi_text)
-        if not app.openapi_schema:
-            app.openapi_schema = say_text_rule(build())
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
+    document_text_rule(app)  # the input boundary's text rule, said
     return app

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from fastapi import FastAPI
+
 __all__ = ["JSON_VALUE", "TEXT_PATTERN", "say_text_rule"]
 
 #: What ``core.boundary`` lets a text hold, as a JSON schema ``pattern``.
@@ -103,3 +105,15 @@ def say_text_rule(document: dict[str, Any]) -> dict[str, Any]:
                 _walk(media.get("schema"))
     schemas[JSON_VALUE] = _JSON_VALUE_SCHEMA
     return document
+
+
+def document_text_rule(app: FastAPI) -> None:
+    """Make ``app``'s OpenAPI document say the text rule (``say_text_rule``), built once."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if not app.openapi_schema:
+            app.openapi_schema = say_text_rule(build())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
