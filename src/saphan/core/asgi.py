@@ -15,9 +15,10 @@ from collections.abc import Sequence
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from saphan.core.faults import Faults
 from saphan.core.observability import AccessLog, Metrics, route_template
 
-__all__ = ["Dispatch"]
+__all__ = ["Dispatch", "FaultingDispatch"]
 
 
 class Dispatch:
@@ -72,3 +73,46 @@ class Dispatch:
                 scope.setdefault("path_params", {})
                 return app
         return self.root
+
+
+class FaultingDispatch(Dispatch):
+    """``Dispatch`` in demo mode: a request to a service meets the faults the control API armed
+    (``core.faults``). While none is armed that costs one truthiness test; outside demo mode the
+    app is a plain ``Dispatch``, without even that."""
+
+    def __init__(
+        self,
+        root: Starlette,
+        mounts: Sequence[tuple[str, ASGIApp]],
+        metrics: Metrics,
+        access: AccessLog,
+        faults: Faults,
+    ) -> None:
+        super().__init__(root, mounts, metrics, access)
+        self.faults = faults
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.root(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            if self.faults.armed:
+                await self.faults.serve(self._route(scope), scope, receive, send_status)
+            else:
+                await self._route(scope)(scope, receive, send_status)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = route_template(scope)
+            method = scope["method"]
+            self.metrics.observe(method, route, status, elapsed)
+            if self.access.enabled():
+                self.access.request(method, route, status, elapsed)
