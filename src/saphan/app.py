@@ -22,9 +22,10 @@ from saphan import __version__
 from saphan.config import Settings, load_settings
 from saphan.control.app import create_control_app
 from saphan.core import admin
-from saphan.core.asgi import Dispatch
+from saphan.core.asgi import Dispatch, FaultingDispatch
 from saphan.core.clock import Clock
 from saphan.core.errors import install_error_handlers
+from saphan.core.faults import Faults
 from saphan.core.jsonresponse import ORJSONResponse, json_response
 from saphan.core.landing import landing
 from saphan.core.observability import AccessLog, Metrics
@@ -113,15 +114,18 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             )
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
-    mounts: list[tuple[str, ASGIApp]] = [
+    services = [
         ("/moi", PlainRoutes(moi_app(rt))),
         ("/depa", PlainRoutes(depa_app(rt))),
         ("/rakmao-po", PlainRoutes(rakmao_po_app(rt))),
         ("/rakmao", PlainRoutes(rakmao_auth_app(rt))),
         ("/easyslip", PlainRoutes(easyslip_app(rt))),
     ]
-    if settings.demo:
-        mounts.append(("/_saphan", create_control_app(rt)))
+    mounts: list[tuple[str, ASGIApp]] = list(services)
+    faults = Faults(rt.secret) if settings.demo else None
+    if faults is not None:
+        apis = [(prefix, service.api) for prefix, service in services]
+        mounts.append(("/_saphan", create_control_app(rt, faults, apis)))
     if settings.admin_token is not None:
         mounts += [
             ("/admin/moi", moi_admin(rt)),
@@ -138,6 +142,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             # encoded newline (%0A) in a path parameter would fall out of its service to the root
             # 404. Match it to the end so the service answers, in its own envelope.
             route.path_regex = re.compile(route.path_regex.pattern, re.DOTALL)
+    if faults is not None:
+        return FaultingDispatch(app, mounts, metrics, access, faults)
     return Dispatch(app, mounts, metrics, access)
 
 

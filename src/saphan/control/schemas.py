@@ -226,3 +226,77 @@ class ClockAdvance(Strict):
         return dt.timedelta(
             days=self.days, hours=self.hours, minutes=self.minutes, seconds=self.seconds
         )
+
+
+# -- faults --------------------------------------------------------------------------------------
+
+Service = Literal["moi", "depa", "rakmao", "easyslip"]
+#: depa documents VoucherUsage answering in 5-60 s: a fault may wait as long.
+MAX_LATENCY_MS = 60_000
+
+
+class FaultAnswer(Strict):
+    """An answer given as is: status, JSON body, headers."""
+
+    status: Annotated[int, Field(ge=200, le=599, strict=True, examples=[503])]
+    body: Any = Field(
+        default=None, description="Any JSON; sent as application/json (omitted: no body)"
+    )
+    headers: dict[
+        Annotated[str, Field(min_length=1, max_length=100), NameText],
+        Annotated[str, Field(max_length=1000), NameText],
+    ] = Field(default_factory=dict, description="Extra response headers")
+
+
+class FaultArm(Strict):
+    """What to do to the next calls of one operation: answer with the provider's documented
+    failure (``error``) or a given ``answer``, cut the connection (``drop``), wait first
+    (``latencyMs``, alone or before any of those)."""
+
+    service: Service
+    operation: Annotated[str, Field(min_length=1, max_length=300), NameText] = Field(
+        description="The operationId in the service's OpenAPI (`VoucherUsage`), or method and"
+        " path template below the service's base URL (`POST /api/v1/voucher/usage`)",
+        examples=["VoucherUsage"],
+    )
+    times: Annotated[int, Field(ge=1, le=1_000_000, strict=True)] | None = Field(
+        default=None, description="How many calls to fault; omitted: every call until cleared"
+    )
+    caller: Annotated[str, Field(min_length=1, max_length=4096), NameText] | None = Field(
+        default=None,
+        description="Only calls with this credential (API key, token, or the Authorization"
+        " header's value); kept as a keyed digest, never as given",
+    )
+    error: Annotated[str, Field(min_length=1, max_length=100), NameText] | None = Field(
+        default=None,
+        description="A failure the provider documents, by its code (`SLIP_PENDING`,"
+        " `TOKEN_EXPIRED`, ...): its status and body in the provider's envelope",
+        examples=["SLIP_PENDING"],
+    )
+    answer: FaultAnswer | None = None
+    drop: bool = Field(default=False, strict=True, description="Cut the connection, no answer")
+    latencyMs: Annotated[int, Field(ge=0, le=MAX_LATENCY_MS, strict=True)] = Field(
+        default=0, description="Wait this long first (up to 60,000 ms)"
+    )
+
+
+class FaultView(BaseModel):
+    id: str
+    service: Service
+    operation: str
+    method: str
+    path: str = Field(description="The route's template below the service's base URL")
+    remaining: int | None = Field(description="Calls still to fault; null: until cleared")
+    scoped: bool = Field(description="Only one caller's calls (the credential is not shown)")
+    latencyMs: int
+    drop: bool
+    status: int | None = Field(description="The answer's status; null: the service answers")
+    error: str | None
+
+
+class FaultList(BaseModel):
+    faults: list[FaultView]
+
+
+class FaultsCleared(BaseModel):
+    cleared: int

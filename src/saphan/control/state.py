@@ -4,7 +4,7 @@ Reset to the demo data must be fast (the test kit resets before every test): the
 a process empties the tables and seeds the demo data as ``saphan serve --demo`` does (a second
 or two: generated records, password hashing), then keeps what it wrote (``demo_copy``); every
 later reset puts that back, the same ids, times and hashes. A reset also puts the clock back to
-real time, so nothing a test did is left for the next one.
+real time and clears the armed faults, so nothing a test did is left for the next one.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Literal
 from saphan import demo
 from saphan.control import demo_copy, snapshot
 from saphan.control.schemas import Snapshot
+from saphan.core.faults import Faults
 from saphan.core.runtime import Runtime
 
 Target = Literal["demo", "empty"]
@@ -23,8 +24,9 @@ Target = Literal["demo", "empty"]
 class State:
     """One process's resets, loads and exports of its runtime's database."""
 
-    def __init__(self, rt: Runtime) -> None:
+    def __init__(self, rt: Runtime, faults: Faults | None = None) -> None:
         self.rt = rt
+        self.faults = faults
         #: The demo data, once this process has seeded it.
         self._demo: demo_copy.DemoCopy | None = None
         #: One reset at a time: two first resets would both seed.
@@ -32,6 +34,8 @@ class State:
 
     def reset(self, to: Target) -> None:
         self.rt.clock.to_real_time()
+        if self.faults is not None:
+            self.faults.clear()
         with self._lock:
             if to == "empty":
                 with self.rt.db.begin() as conn:
