@@ -45,12 +45,15 @@ async def test_the_control_api_is_not_there_outside_demo_mode(client: httpx.Asyn
         ("PUT", "/_saphan/state"),
         ("GET", "/_saphan/clock"),
         ("POST", "/_saphan/clock/advance"),
+        ("POST", "/_saphan/faults"),
+        ("GET", "/_saphan/faults"),
+        ("DELETE", "/_saphan/faults/fault-1"),
     ]:
         answer = await client.request(method, path, json={})
         assert (answer.status_code, answer.json()) == (404, error("NOT_FOUND", "Not found"))
 
 
-async def test_its_own_openapi_documents_state_and_clock(kit: httpx.AsyncClient) -> None:
+async def test_its_own_openapi_documents_state_clock_and_faults(kit: httpx.AsyncClient) -> None:
     document = (await kit.get("/_saphan/openapi.json")).json()
     assert document["info"]["title"] == "Saphan control API (test kit)"
     assert {path: sorted(ops) for path, ops in document["paths"].items()} == {
@@ -59,6 +62,8 @@ async def test_its_own_openapi_documents_state_and_clock(kit: httpx.AsyncClient)
         "/state": ["get", "put"],
         "/clock": ["delete", "get", "put"],
         "/clock/advance": ["post"],
+        "/faults": ["delete", "get", "post"],
+        "/faults/{fault_id}": ["delete"],
     }
     seed = document["paths"]["/seed"]["post"]
     assert seed["requestBody"]["content"]["application/json"]["schema"] == {
@@ -66,9 +71,15 @@ async def test_its_own_openapi_documents_state_and_clock(kit: httpx.AsyncClient)
     }
     assert "422" in seed["responses"]
     schemas = document["components"]["schemas"]
-    assert {"SeedDocument", "Snapshot", "ClockSet", "ClockAdvance", "AdminErrorResponse"} <= set(
-        schemas
-    )
+    documented = {
+        "SeedDocument",
+        "Snapshot",
+        "ClockSet",
+        "ClockAdvance",
+        "FaultArm",
+        "AdminErrorResponse",
+    }
+    assert documented <= set(schemas)
     docs = await kit.get("/_saphan/docs")
     assert docs.status_code == 200
     assert "/_saphan/openapi.json" in docs.text
