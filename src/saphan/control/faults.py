@@ -4,7 +4,8 @@ armed in the process's registry (``core.faults``), which ``Dispatch`` consults."
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import copy
+from collections.abc import Callable, Sequence
 from types import ModuleType
 from typing import Any
 
@@ -101,6 +102,7 @@ class FaultControl:
             raise Invalid("error: give error, answer, drop or latencyMs (what the fault does)")
         status: int | None = None
         body = b""
+        body_for: Callable[[dict[str, str]], bytes] | None = None
         headers: list[tuple[bytes, bytes]] = []
         if request.error is not None:
             failure = self._failures[request.service].get(request.error)
@@ -109,6 +111,8 @@ class FaultControl:
                 raise Invalid(f"error: {request.service} documents no {request.error!r} ({codes})")
             render = _ERROR_MODULES[request.service].render
             status, body = failure.status, dumps(render(failure))
+            if isinstance(failure, moi_errors.MoiError):
+                body_for = _echoing_citizen_id(failure, render)
             headers = [(k.lower().encode(), v.encode()) for k, v in failure.headers.items()]
             headers.append((b"content-type", b"application/json"))
         elif request.answer is not None:
@@ -122,8 +126,6 @@ class FaultControl:
                 body = dumps(answer.body)
                 if "content-type" not in names:
                     headers.append((b"content-type", b"application/json"))
-        if status is not None:
-            headers.append((b"content-length", str(len(body)).encode()))
         fault = Fault(
             id=self.faults.new_id(),
             prefix=prefix,
@@ -136,6 +138,7 @@ class FaultControl:
             drop=request.drop,
             status=status,
             body=body,
+            body_for=body_for,
             headers=headers,
             describe={
                 "service": request.service,
@@ -154,6 +157,19 @@ class FaultControl:
 
     def list(self) -> list[FaultView]:
         return [view(fault) for fault in self.faults.all()]
+
+
+def _echoing_citizen_id(
+    failure: moi_errors.MoiError, render: Callable[[ServiceError], dict[str, Any]]
+) -> Callable[[dict[str, str]], bytes]:
+    """MOI echoes the CitizenID asked about in an error's ``id``, as its route does."""
+
+    def body_for(params: dict[str, str]) -> bytes:
+        error = copy.copy(failure)
+        error.citizen_id = params.get("CitizenID", "")
+        return dumps(render(error))
+
+    return body_for
 
 
 def view(fault: Fault) -> FaultView:

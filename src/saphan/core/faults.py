@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import anyio
@@ -55,6 +56,9 @@ class Fault:
     #: The answer's status (``None``: the service answers, after ``delay``).
     status: int | None = None
     body: bytes = b""
+    #: The body made from the request's path parameters instead (a provider that echoes one).
+    body_for: Callable[[dict[str, str]], bytes] | None = None
+    #: The answer's headers, but its length (Saphan's to say).
     headers: list[tuple[bytes, bytes]] = field(default_factory=list)
     #: What the control API lists about the answer (never the caller).
     describe: dict[str, object] = field(default_factory=dict)
@@ -102,8 +106,9 @@ class Faults:
         if not faults:
             del self.armed[prefix]
 
-    def take(self, scope: Scope) -> Fault | None:
-        """The first armed fault for this request, one call counted off it; or ``None``."""
+    def take(self, scope: Scope) -> tuple[Fault, dict[str, str]] | None:
+        """The first armed fault for this request, one call counted off it, and the request's
+        path parameters; or ``None``."""
         prefix: str = scope.get("root_path", "")
         faults = self.armed.get(prefix)
         if not faults:
@@ -112,7 +117,10 @@ class Faults:
         path: str = scope["path"][len(prefix) :]
         callers: set[str] | None = None
         for fault in faults:
-            if fault.method != method or not fault.pattern.match(path):
+            if fault.method != method:
+                continue
+            match = fault.pattern.match(path)
+            if match is None:
                 continue
             if fault.caller is not None:
                 if callers is None:
@@ -123,7 +131,7 @@ class Faults:
                 fault.remaining -= 1
                 if fault.remaining <= 0:
                     self._drop_fault(prefix, fault)
-            return fault
+            return fault, match.groupdict()
         return None
 
     def _callers(self, scope: Scope) -> set[str]:
@@ -140,10 +148,11 @@ class Faults:
 
     async def serve(self, app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
         """``app`` answers the request, unless an armed fault says otherwise."""
-        fault = self.take(scope)
-        if fault is None:
+        taken = self.take(scope)
+        if taken is None:
             await app(scope, receive, send)
             return
+        fault, params = taken
         scope[ROUTE_TEMPLATE] = fault.template
         if fault.delay:
             await anyio.sleep(fault.delay)
@@ -158,7 +167,7 @@ class Faults:
         if fault.status is None:
             await app(scope, receive, send)
             return
-        await send(
-            {"type": "http.response.start", "status": fault.status, "headers": fault.headers}
-        )
-        await send({"type": "http.response.body", "body": fault.body})
+        body = fault.body if fault.body_for is None else fault.body_for(params)
+        headers = [*fault.headers, (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": fault.status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
