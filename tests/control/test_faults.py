@@ -203,6 +203,10 @@ async def test_a_fault_for_one_caller_leaves_the_others_alone(kit: httpx.AsyncCl
             "drop",
         ),
         ({"service": "easyslip", "operation": "info", "answer": {"status": 99}}, "answer.status"),
+        (
+            {"service": "easyslip", "operation": "info", "answer": {"status": 204, "body": {}}},
+            "answer.body",
+        ),
         ({"service": "easyslip", "operation": "info", "drop": True, "times": 0}, "times"),
         ({"service": "easyslip", "operation": "info", "latencyMs": 60_001}, "latencyMs"),
         ({"service": "easyslip", "operation": "info", "drop": True, "caller": ""}, "caller"),

@@ -122,6 +122,8 @@ class FaultControl:
             if "content-length" in names or "transfer-encoding" in names:
                 raise Invalid("answer.headers: the length of the body is Saphan's to say")
             headers = [(k.lower().encode(), v.encode()) for k, v in answer.headers.items()]
+            if "body" in answer.model_fields_set and status in (204, 304):
+                raise Invalid(f"answer.body: a {status} answer has no body")
             if "body" in answer.model_fields_set:
                 body = dumps(answer.body)
                 if "content-type" not in names:
