@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from functools import partial
 
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -53,7 +54,7 @@ class Dispatch:
             await send(message)
 
         try:
-            await self._route(scope)(scope, receive, send_status)
+            await self._app_for(scope)(scope, receive, send_status)
         finally:
             elapsed = time.perf_counter() - started
             route = route_template(scope)
@@ -61,6 +62,10 @@ class Dispatch:
             self.metrics.observe(method, route, status, elapsed)
             if self.access.enabled():
                 self.access.request(method, route, status, elapsed)
+
+    def _app_for(self, scope: Scope) -> ASGIApp:
+        """What serves the request: its service, or the root app."""
+        return self._route(scope)
 
     def _route(self, scope: Scope) -> ASGIApp:
         path: str = scope["path"]
@@ -91,28 +96,6 @@ class FaultingDispatch(Dispatch):
         super().__init__(root, mounts, metrics, access)
         self.faults = faults
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.root(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def send_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            if self.faults.armed:
-                await self.faults.serve(self._route(scope), scope, receive, send_status)
-            else:
-                await self._route(scope)(scope, receive, send_status)
-        finally:
-            elapsed = time.perf_counter() - started
-            route = route_template(scope)
-            method = scope["method"]
-            self.metrics.observe(method, route, status, elapsed)
-            if self.access.enabled():
-                self.access.request(method, route, status, elapsed)
+    def _app_for(self, scope: Scope) -> ASGIApp:
+        app = self._route(scope)
+        return partial(self.faults.serve, app) if self.faults.armed else app
