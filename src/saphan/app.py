@@ -22,7 +22,7 @@ from saphan import __version__
 from saphan.config import Settings, load_settings
 from saphan.control.app import create_control_app
 from saphan.core import admin
-from saphan.core.asgi import Dispatch, FaultingDispatch
+from saphan.core.asgi import Dispatch
 from saphan.core.clock import Clock
 from saphan.core.errors import install_error_handlers
 from saphan.core.faults import Faults
@@ -142,9 +142,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             # encoded newline (%0A) in a path parameter would fall out of its service to the root
             # 404. Match it to the end so the service answers, in its own envelope.
             route.path_regex = re.compile(route.path_regex.pattern, re.DOTALL)
-    if faults is not None:
-        return FaultingDispatch(app, mounts, metrics, access, faults)
-    return Dispatch(app, mounts, metrics, access)
+    return Dispatch(app, mounts, metrics, access, faults)
 
 
 def behind_proxy() -> ASGIApp:

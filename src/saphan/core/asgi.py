@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from functools import partial
+from typing import cast
 
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -19,11 +20,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from saphan.core.faults import Faults
 from saphan.core.observability import AccessLog, Metrics, route_template
 
-__all__ = ["Dispatch", "FaultingDispatch"]
+__all__ = ["Dispatch"]
 
 
 class Dispatch:
-    """Count, time and log each request by its route template; route it by prefix."""
+    """Count, time and log each request by its route template; route it by prefix. With
+    ``faults`` (demo mode), a request to a service meets the faults the control API armed
+    (``core.faults``): one truthiness test while none is armed; without, not even that."""
 
     def __init__(
         self,
@@ -31,6 +34,7 @@ class Dispatch:
         mounts: Sequence[tuple[str, ASGIApp]],
         metrics: Metrics,
         access: AccessLog,
+        faults: Faults | None = None,
     ) -> None:
         self.root = root
         #: The root app's state (``state.runtime``), for whoever holds the app.
@@ -39,6 +43,9 @@ class Dispatch:
         self.mounts = sorted(((p + "/", app) for p, app in mounts), key=lambda m: -len(m[0]))
         self.metrics = metrics
         self.access = access
+        self.faults = faults
+        #: What serves a request: its service or the root app, through the faults if any.
+        self._app_for = self._route if faults is None else self._faulting
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -63,9 +70,10 @@ class Dispatch:
             if self.access.enabled():
                 self.access.request(method, route, status, elapsed)
 
-    def _app_for(self, scope: Scope) -> ASGIApp:
-        """What serves the request: its service, or the root app."""
-        return self._route(scope)
+    def _faulting(self, scope: Scope) -> ASGIApp:
+        app = self._route(scope)
+        faults = cast(Faults, self.faults)
+        return partial(faults.serve, app) if faults.armed else app
 
     def _route(self, scope: Scope) -> ASGIApp:
         path: str = scope["path"]
@@ -78,24 +86,3 @@ class Dispatch:
                 scope.setdefault("path_params", {})
                 return app
         return self.root
-
-
-class FaultingDispatch(Dispatch):
-    """``Dispatch`` in demo mode: a request to a service meets the faults the control API armed
-    (``core.faults``). While none is armed that costs one truthiness test; outside demo mode the
-    app is a plain ``Dispatch``, without even that."""
-
-    def __init__(
-        self,
-        root: Starlette,
-        mounts: Sequence[tuple[str, ASGIApp]],
-        metrics: Metrics,
-        access: AccessLog,
-        faults: Faults,
-    ) -> None:
-        super().__init__(root, mounts, metrics, access)
-        self.faults = faults
-
-    def _app_for(self, scope: Scope) -> ASGIApp:
-        app = self._route(scope)
-        return partial(self.faults.serve, app) if self.faults.armed else app

@@ -4,7 +4,7 @@ wait this long first, or have their connection cut".
 Core knows no service: a fault names a mount prefix (``/depa``), a method and a route template
 relative to it (``POST /api/v1/...``), and what to do; the control API (``control.faults``)
 turns the provider's own operation names and documented failures into that. ``Dispatch``
-(``core.asgi.FaultingDispatch``, demo mode only) asks ``armed`` once per request, one
+(``core.asgi.Dispatch`` given the registry, demo mode only) asks ``armed`` once per request, one
 truthiness test while nothing is armed; outside demo mode there is no registry and no test.
 
 A fault scoped to a caller holds the keyed digest of the caller's credential (``hashing``),
